@@ -1,0 +1,301 @@
+"""The recurrent layer loop: packing, stacking, directions and backpropagation through time.
+
+Pure functions over numpy arrays; nothing here knows about scikit-learn.
+
+A mini-batch of variable-length sequences is described by a :class:`Plan`. Sequences are
+sorted by decreasing length and packed time-major (PyTorch's ``PackedSequence`` layout):
+step ``t`` owns rows ``offsets[t]:offsets[t + 1]``, the first ``batch_sizes[t]`` sequences.
+Padded steps do not exist, so they can neither change a state nor receive a gradient, and a
+ragged batch costs time in proportion to its real steps. The backward direction of a
+bidirectional layer is the forward loop run on each sequence reversed within its own length
+(``Plan.reverse``, a row permutation that is its own inverse), so one loop serves both.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._cells import CELLS
+
+
+class Plan(NamedTuple):
+    """Row bookkeeping of one packed batch (all integer arrays, sorted sequence order)."""
+
+    lengths: np.ndarray  # (B,) decreasing
+    batch_sizes: np.ndarray  # (T,) sequences still running at each step
+    offsets: np.ndarray  # (T + 1,) first packed row of each step
+    a_rows: list  # per step: slice of the packed rows
+    h_rows: list  # per step: slice of the state buffers (shifted by n0)
+    p_rows: list  # per step: slice of the previous state rows
+    prev_index: np.ndarray  # (N,) state-buffer row of each packed row's previous state
+    last_rows: np.ndarray  # (B,) packed row of each sequence's last step
+    time_index: np.ndarray  # (N,) time step of each packed row
+    seq_index: np.ndarray  # (N,) sorted sequence position of each packed row
+
+    @property
+    def n_rows(self):
+        return int(self.offsets[-1])
+
+    @property
+    def n_initial(self):
+        return int(self.batch_sizes[0])
+
+    @property
+    def reverse(self):
+        """Packed row of step ``L_i - 1 - t`` of the same sequence, for every row."""
+        flipped = self.lengths[self.seq_index] - 1 - self.time_index
+        return self.offsets[flipped] + self.seq_index
+
+
+def sort_by_length(lengths):
+    """Order that sorts sequences by decreasing length (stable, so ties keep their order)."""
+    return np.argsort(-np.asarray(lengths), kind="stable")
+
+
+def make_plan(sorted_lengths):
+    """Plan for sequences whose lengths are already sorted in decreasing order."""
+    lengths = np.asarray(sorted_lengths, dtype=np.intp)
+    T = int(lengths[0])
+    steps = np.arange(T)
+    # -lengths is increasing, so the count of lengths > t is a binary search
+    batch_sizes = np.searchsorted(-lengths, -steps, side="left").astype(np.intp)
+    return _plan_from_batch_sizes(lengths, batch_sizes)
+
+
+def _plan_from_batch_sizes(lengths, batch_sizes):
+    T = len(batch_sizes)
+    offsets = np.zeros(T + 1, dtype=np.intp)
+    np.cumsum(batch_sizes, out=offsets[1:])
+    n0 = int(batch_sizes[0])
+    time_index = np.repeat(np.arange(T, dtype=np.intp), batch_sizes)
+    seq_index = np.arange(offsets[-1], dtype=np.intp) - offsets[time_index]
+    starts = offsets.tolist()
+    sizes = batch_sizes.tolist()
+    a_rows = [slice(starts[t], starts[t] + sizes[t]) for t in range(T)]
+    h_rows = [slice(n0 + starts[t], n0 + starts[t] + sizes[t]) for t in range(T)]
+    p_rows = [slice(0, sizes[0])] + [
+        slice(n0 + starts[t - 1], n0 + starts[t - 1] + sizes[t]) for t in range(1, T)
+    ]
+    prev_index = np.concatenate(
+        [np.arange(n0, dtype=np.intp), n0 + offsets[time_index[n0:] - 1] + seq_index[n0:]]
+    )
+    last_rows = offsets[np.asarray(lengths) - 1] + np.arange(len(lengths), dtype=np.intp)
+    return Plan(
+        lengths, batch_sizes, offsets, a_rows, h_rows, p_rows, prev_index, last_rows,
+        time_index, seq_index,
+    )
+
+
+def window(plan, t0, t1):
+    """Plan of steps ``t0:t1`` alone; its packed rows are ``plan.offsets[t0]:offsets[t1]``.
+
+    Used by truncated BPTT: the window's initial state is the carried state of its
+    ``batch_sizes[t0]`` running sequences.
+    """
+    sizes = plan.batch_sizes[t0:t1]
+    lengths = np.minimum(plan.lengths[: sizes[0]], t1) - t0
+    return _plan_from_batch_sizes(lengths, sizes)
+
+
+# --------------------------------------------------------------------------- one direction
+def _initial_state(B, name, n0, h0):
+    if h0 is None or name not in h0:
+        B[name][:n0] = 0.0
+    else:
+        B[name][:n0] = h0[name][:n0]
+
+
+def direction_forward(cell_type, p, X_in, plan, activation="tanh", h0=None):
+    """Run one direction of one layer over a packed batch; returns its buffers.
+
+    ``B["H"][plan.n_initial:]`` is the (N, H) output, row-aligned with ``X_in``.
+    """
+    cell = CELLS[cell_type]
+    n0, N = plan.n_initial, plan.n_rows
+    H = p["weight_hh"].shape[1]
+    dtype = X_in.dtype
+    A = np.matmul(X_in, p["weight_ih"].T)
+    A += cell.fold_bias(p["bias_ih"], p["bias_hh"])
+    B = {"A": A}
+    for name in cell.state:
+        B[name] = np.empty((n0 + N, H), dtype=dtype)
+        _initial_state(B, name, n0, h0)
+    for name in cell.extra:
+        B[name] = np.empty((N, H), dtype=dtype)
+    S = {
+        "gates": np.empty((n0, cell.n_gates * H), dtype=dtype),
+        "hidden": np.empty((n0, H), dtype=dtype),
+    }
+    W_hhT, b_hh, step = p["weight_hh"].T, p["bias_hh"], cell.forward_step
+    for a, h, prev in zip(plan.a_rows, plan.h_rows, plan.p_rows):
+        step(B, a, h, prev, W_hhT, b_hh, S, activation)
+    return B
+
+
+def final_state(B, plan, name="H"):
+    """Each sequence's state after its last real step, (B, H), sorted order."""
+    return B[name][plan.n_initial + plan.last_rows]
+
+
+def direction_backward(
+    cell_type, p, X_in, B, plan, grads, dH=None, d_final=None, activation="tanh",
+    need_dx=True,
+):
+    """BPTT through one direction of one layer.
+
+    ``dH`` (N, H) is the loss gradient with respect to the direction's outputs, ``d_final``
+    a dict of gradients with respect to each sequence's final states. Parameter gradients
+    are written into the arrays of ``grads`` (same keys as ``p``). Returns the gradient
+    with respect to ``X_in`` (or None) and a dict of gradients w.r.t. the initial states.
+    """
+    cell = CELLS[cell_type]
+    n0, N = plan.n_initial, plan.n_rows
+    H = p["weight_hh"].shape[1]
+    dtype = X_in.dtype
+    D = {}
+    for name in cell.state:
+        D[name] = np.zeros((n0 + N, H), dtype=dtype)
+    if dH is not None:
+        D["H"][n0:] = dH
+    if d_final is not None:
+        for name, value in d_final.items():
+            D[name][n0 + plan.last_rows] += value
+    D["A"] = np.empty_like(B["A"])
+    if cell.hh_grad != "A":
+        D[cell.hh_grad] = np.empty_like(B["A"])
+    S = {"hidden": np.empty((n0, H), dtype=dtype)}
+    W_hh, step = p["weight_hh"], cell.backward_step
+    for a, h, prev in zip(reversed(plan.a_rows), reversed(plan.h_rows), reversed(plan.p_rows)):
+        step(B, D, a, h, prev, W_hh, S, activation)
+
+    dA, dAh = D["A"], D[cell.hh_grad]
+    np.matmul(dA.T, X_in, out=grads["weight_ih"])
+    np.sum(dA, axis=0, out=grads["bias_ih"])
+    np.matmul(dAh.T, B["H"][plan.prev_index], out=grads["weight_hh"])
+    np.sum(dAh, axis=0, out=grads["bias_hh"])
+    dX = np.matmul(dA, p["weight_ih"]) if need_dx else None
+    return dX, {name: D[name][:n0] for name in cell.state}
+
+
+# --------------------------------------------------------------------------- the stack
+class StackCache(NamedTuple):
+    inputs: list  # per layer: the (N, D_l) input the layer read (after dropout)
+    buffers: list  # per layer: list of per-direction buffer dicts
+    masks: list  # per layer: dropout mask applied to its input, or None
+
+
+def _dropout_mask(rng, shape, rate, dtype):
+    keep = rng.random(shape) >= rate
+    return keep.astype(dtype) / dtype.type(1.0 - rate)
+
+
+def stack_forward(
+    cell_type, layers, X, plan, *, activation="tanh", dropout=0.0, rng=None, h0=None,
+    reverse=None,
+):
+    """Forward through stacked (and possibly bidirectional) layers.
+
+    ``layers[l][d]`` holds the parameters of layer ``l``, direction ``d`` (0 forward,
+    1 backward). Dropout (when ``rng`` is given, i.e. training) is applied to the input of
+    every layer above the first. ``h0[l][d]`` optionally gives initial states. Returns the
+    cache; :func:`stack_output` and :func:`stack_final` read it.
+    """
+    n_dirs = len(layers[0])
+    if n_dirs == 2 and reverse is None:
+        reverse = plan.reverse
+    inputs, buffers, masks = [], [], []
+    x = X
+    for l, directions in enumerate(layers):
+        mask = None
+        if l > 0 and rng is not None and dropout > 0:
+            mask = _dropout_mask(rng, x.shape, dropout, x.dtype)
+            x = x * mask
+        runs = []
+        for d, p in enumerate(directions):
+            x_d = x if d == 0 else x[reverse]
+            h0_ld = None if h0 is None else h0[l][d]
+            runs.append(direction_forward(cell_type, p, x_d, plan, activation, h0_ld))
+        inputs.append(x)
+        buffers.append(runs)
+        masks.append(mask)
+        x = _direction_outputs(runs, plan, reverse)
+    return StackCache(inputs, buffers, masks)
+
+
+def _direction_outputs(runs, plan, reverse):
+    n0 = plan.n_initial
+    if len(runs) == 1:
+        return runs[0]["H"][n0:]
+    return np.concatenate([runs[0]["H"][n0:], runs[1]["H"][n0:][reverse]], axis=1)
+
+
+def stack_output(cache, plan, reverse=None):
+    """(N, H * n_dirs) outputs of the top layer, row-aligned with the packed input."""
+    runs = cache.buffers[-1]
+    if len(runs) == 2 and reverse is None:
+        reverse = plan.reverse
+    return _direction_outputs(runs, plan, reverse)
+
+
+def stack_final(cache, plan):
+    """(B, H * n_dirs) top-layer states a many-to-one head reads.
+
+    Forward direction: the state after each sequence's last real step; backward
+    direction: the state after reading the sequence back to its first step.
+    """
+    return np.concatenate([final_state(B, plan) for B in cache.buffers[-1]], axis=1)
+
+
+def final_states(cache, plan):
+    """Per layer and direction, a dict of every state after each sequence's last step."""
+    return [
+        [{name: final_state(B, plan, name) for name in B if name in ("H", "C")} for B in runs]
+        for runs in cache.buffers
+    ]
+
+
+def stack_backward(
+    cell_type, layers, cache, plan, grads, *, d_output=None, d_final=None,
+    activation="tanh", need_dx=False, reverse=None,
+):
+    """BPTT through the whole stack.
+
+    ``d_output`` (N, H * n_dirs): gradient w.r.t. the top layer's outputs; ``d_final``
+    (B, H * n_dirs): gradient w.r.t. the top states read by :func:`stack_final`.
+    ``grads[l][d]`` receives the parameter gradients. Returns the gradient w.r.t. the
+    stack's input (if ``need_dx``) and, per layer and direction, w.r.t. initial states.
+    """
+    n_dirs = len(layers[0])
+    if n_dirs == 2 and reverse is None:
+        reverse = plan.reverse
+    d_out = d_output
+    d_initial = [None] * len(layers)
+    dX = None
+    for l in range(len(layers) - 1, -1, -1):
+        H = layers[l][0]["weight_hh"].shape[1]
+        x = cache.inputs[l]
+        dx_total = None
+        d_initial[l] = []
+        for d, p in enumerate(layers[l]):
+            cols = slice(d * H, (d + 1) * H)
+            dH = None
+            if d_out is not None:
+                dH = d_out[:, cols] if d == 0 else d_out[:, cols][reverse]
+            dfin = None
+            if d_final is not None and l == len(layers) - 1:
+                dfin = {"H": d_final[:, cols]}
+            x_d = x if d == 0 else x[reverse]
+            want_dx = need_dx or l > 0
+            dx, d0 = direction_backward(
+                cell_type, p, x_d, cache.buffers[l][d], plan, grads[l][d], dH, dfin,
+                activation, want_dx,
+            )
+            d_initial[l].append(d0)
+            if want_dx:
+                dx = dx if d == 0 else dx[reverse]
+                dx_total = dx if dx_total is None else dx_total + dx
+        if cache.masks[l] is not None and dx_total is not None:
+            dx_total *= cache.masks[l]
+        d_out = dx_total
+        dX = dx_total
+    return dX, d_initial
