@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._cells import CELLS
+from ._cells import CELLS, prepare
 
 
 class Plan(NamedTuple):
@@ -97,6 +97,38 @@ def window(plan, t0, t1):
     return _plan_from_batch_sizes(lengths, sizes)
 
 
+# --------------------------------------------------------------------------- buffers
+class Workspace:
+    """Large buffers kept from one training batch to the next, reused while they fit.
+
+    Fresh arrays of a few MB come back from the allocator as untouched pages, and every
+    4 KiB page then costs a kernel page fault on first touch (~1.5 us on these VMs, a
+    tenth of a training step at hidden size 64). A training loop owns one workspace and
+    passes it to every batch; a cache computed with it is valid until the next call that
+    uses the same workspace. Without a workspace every buffer is a new array.
+    """
+
+    def __init__(self):
+        self._buffers = {}
+
+    def empty(self, key, shape, dtype):
+        size = int(np.prod(shape))
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self._buffers[key] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
+
+    @property
+    def nbytes(self):
+        return sum(buf.nbytes for buf in self._buffers.values())
+
+
+def _empty(workspace, key, shape, dtype):
+    if workspace is None:
+        return np.empty(shape, dtype=dtype)
+    return workspace.empty(key, shape, dtype)
+
+
 # --------------------------------------------------------------------------- one direction
 def _initial_state(B, name, n0, h0):
     if h0 is None or name not in h0:
@@ -105,30 +137,39 @@ def _initial_state(B, name, n0, h0):
         B[name][:n0] = h0[name][:n0]
 
 
-def direction_forward(cell_type, p, X_in, plan, activation="tanh", h0=None):
+def direction_forward(
+    cell_type, p, X_in, plan, activation="tanh", h0=None, workspace=None, key=(),
+):
     """Run one direction of one layer over a packed batch; returns its buffers.
 
-    ``B["H"][plan.n_initial:]`` is the (N, H) output, row-aligned with ``X_in``.
+    ``B["H"][plan.n_initial:]`` is the (N, H) output, row-aligned with ``X_in``. With a
+    :class:`Workspace`, the buffers are its arrays named ``key + (buffer name,)``.
     """
     cell = CELLS[cell_type]
     n0, N = plan.n_initial, plan.n_rows
-    H = p["weight_hh"].shape[1]
+    W = prepare(cell, p, n0)
+    H = W["H"]
     dtype = X_in.dtype
-    A = np.matmul(X_in, p["weight_ih"].T)
-    A += cell.fold_bias(p["bias_ih"], p["bias_hh"])
-    B = {"A": A}
+    B = {}
     for name in cell.state:
-        B[name] = np.empty((n0 + N, H), dtype=dtype)
+        B[name] = _empty(workspace, key + (name,), (n0 + N, H), dtype)
         _initial_state(B, name, n0, h0)
     for name in cell.extra:
-        B[name] = np.empty((N, H), dtype=dtype)
+        B[name] = _empty(workspace, key + (name,), (N, H), dtype)
+    if cell.projection == "A":
+        B["A"] = _empty(workspace, key + ("A",), (N, cell.n_gates * H), dtype)
+    else:
+        B["A"] = B[cell.projection][n0:]
+    # one GEMM projects the inputs of every step
+    np.matmul(X_in, W["ihT"], out=B["A"])
+    B["A"] += W["bias"]
     S = {
         "gates": np.empty((n0, cell.n_gates * H), dtype=dtype),
         "hidden": np.empty((n0, H), dtype=dtype),
     }
-    W_hhT, b_hh, step = p["weight_hh"].T, p["bias_hh"], cell.forward_step
+    step = cell.forward_step
     for a, h, prev in zip(plan.a_rows, plan.h_rows, plan.p_rows):
-        step(B, a, h, prev, W_hhT, b_hh, S, activation)
+        step(W, B, S, a, h, prev, activation)
     return B
 
 
@@ -139,7 +180,7 @@ def final_state(B, plan, name="H"):
 
 def direction_backward(
     cell_type, p, X_in, B, plan, grads, dH=None, d_final=None, activation="tanh",
-    need_dx=True,
+    need_dx=True, workspace=None,
 ):
     """BPTT through one direction of one layer.
 
@@ -147,34 +188,58 @@ def direction_backward(
     a dict of gradients with respect to each sequence's final states. Parameter gradients
     are written into the arrays of ``grads`` (same keys as ``p``). Returns the gradient
     with respect to ``X_in`` (or None) and a dict of gradients w.r.t. the initial states.
+    The gate buffers of ``B`` are overwritten by their gradients: a cache is
+    backpropagated once.
     """
     cell = CELLS[cell_type]
     n0, N = plan.n_initial, plan.n_rows
-    H = p["weight_hh"].shape[1]
+    W = prepare(cell, p, n0)
+    H = W["H"]
     dtype = X_in.dtype
     D = {}
     for name in cell.state:
-        D[name] = np.zeros((n0 + N, H), dtype=dtype)
+        # one buffer per state for all layers and directions (each is dead when its call
+        # returns), filled rather than np.zeros: calloc's lazily zeroed pages fault twice
+        # (read, then write) in the loop's read-modify-write
+        D[name] = _empty(workspace, ("grad", name), (n0 + N, H), dtype)
+        D[name].fill(0)
     if dH is not None:
         D["H"][n0:] = dH
     if d_final is not None:
         for name, value in d_final.items():
             D[name][n0 + plan.last_rows] += value
-    D["A"] = np.empty_like(B["A"])
-    if cell.hh_grad != "A":
-        D[cell.hh_grad] = np.empty_like(B["A"])
-    S = {"hidden": np.empty((n0, H), dtype=dtype)}
-    W_hh, step = p["weight_hh"], cell.backward_step
+    # each step turns its gates (or, for a cell whose gates are its output, its output
+    # gradient) into the gradient of its pre-activations, in place
+    D["A"] = B["A"] if cell.projection == "A" else D[cell.projection][n0:]
+    S = {
+        name: np.empty((n0, cell.n_gates * H), dtype=dtype)
+        for name in ("gates", "deriv", "up")
+    }
+    S["hidden"] = np.empty((n0, H), dtype=dtype)
+    S["hidden2"] = np.empty((n0, H), dtype=dtype)
+    step = cell.backward_step
     for a, h, prev in zip(reversed(plan.a_rows), reversed(plan.h_rows), reversed(plan.p_rows)):
-        step(B, D, a, h, prev, W_hh, S, activation)
+        step(W, B, D, S, a, h, prev, activation)
 
-    dA, dAh = D["A"], D[cell.hh_grad]
+    # the weight gradients: one GEMM each over all steps
+    dA = D["A"]
     np.matmul(dA.T, X_in, out=grads["weight_ih"])
     np.sum(dA, axis=0, out=grads["bias_ih"])
-    np.matmul(dAh.T, B["H"][plan.prev_index], out=grads["weight_hh"])
-    np.sum(dAh, axis=0, out=grads["bias_hh"])
+    H_prev = _previous_states(B["H"], plan)
+    for rows, dAh in cell.recurrent_grads(B, D, H):
+        np.matmul(dAh.T, H_prev, out=grads["weight_hh"][rows])
+        np.sum(dAh, axis=0, out=grads["bias_hh"][rows])
     dX = np.matmul(dA, p["weight_ih"]) if need_dx else None
-    return dX, {name: D[name][:n0] for name in cell.state}
+    # copies, so that the (N, H) gradient buffers are freed with this call
+    return dX, {name: D[name][:n0].copy() for name in cell.state}
+
+
+def _previous_states(H_buffer, plan):
+    """(N, H): the state each packed row's step started from."""
+    if plan.batch_sizes[-1] == plan.n_initial:
+        # every sequence runs every step: row r started from buffer row r, no copy needed
+        return H_buffer[: plan.n_rows]
+    return H_buffer[plan.prev_index]
 
 
 # --------------------------------------------------------------------------- the stack
@@ -191,14 +256,15 @@ def _dropout_mask(rng, shape, rate, dtype):
 
 def stack_forward(
     cell_type, layers, X, plan, *, activation="tanh", dropout=0.0, rng=None, h0=None,
-    reverse=None,
+    reverse=None, workspace=None,
 ):
     """Forward through stacked (and possibly bidirectional) layers.
 
     ``layers[l][d]`` holds the parameters of layer ``l``, direction ``d`` (0 forward,
     1 backward). Dropout (when ``rng`` is given, i.e. training) is applied to the input of
     every layer above the first. ``h0[l][d]`` optionally gives initial states. Returns the
-    cache; :func:`stack_output` and :func:`stack_final` read it.
+    cache; :func:`stack_output` and :func:`stack_final` read it. With a
+    :class:`Workspace`, the cache lives in its buffers (valid until its next use).
     """
     n_dirs = len(layers[0])
     if n_dirs == 2 and reverse is None:
@@ -214,7 +280,9 @@ def stack_forward(
         for d, p in enumerate(directions):
             x_d = x if d == 0 else x[reverse]
             h0_ld = None if h0 is None else h0[l][d]
-            runs.append(direction_forward(cell_type, p, x_d, plan, activation, h0_ld))
+            runs.append(direction_forward(
+                cell_type, p, x_d, plan, activation, h0_ld, workspace, ("layer", l, d),
+            ))
         inputs.append(x)
         buffers.append(runs)
         masks.append(mask)
@@ -256,12 +324,15 @@ def final_states(cache, plan):
 
 def stack_backward(
     cell_type, layers, cache, plan, grads, *, d_output=None, d_final=None,
-    activation="tanh", need_dx=False, reverse=None,
+    activation="tanh", need_dx=False, reverse=None, d_states=None, workspace=None,
 ):
     """BPTT through the whole stack.
 
     ``d_output`` (N, H * n_dirs): gradient w.r.t. the top layer's outputs; ``d_final``
     (B, H * n_dirs): gradient w.r.t. the top states read by :func:`stack_final`.
+    ``d_states[l][d]`` (optional): a dict of gradients w.r.t. the final states of
+    every layer and direction, shaped like :func:`final_states` (an encoder whose
+    states initialise a decoder receives the decoder's initial-state gradients here).
     ``grads[l][d]`` receives the parameter gradients. Returns the gradient w.r.t. the
     stack's input (if ``need_dx``) and, per layer and direction, w.r.t. initial states.
     """
@@ -284,11 +355,13 @@ def stack_backward(
             dfin = None
             if d_final is not None and l == len(layers) - 1:
                 dfin = {"H": d_final[:, cols]}
+            if d_states is not None and d_states[l][d]:
+                dfin = _add_state_grads(dfin, d_states[l][d])
             x_d = x if d == 0 else x[reverse]
             want_dx = need_dx or l > 0
             dx, d0 = direction_backward(
                 cell_type, p, x_d, cache.buffers[l][d], plan, grads[l][d], dH, dfin,
-                activation, want_dx,
+                activation, want_dx, workspace,
             )
             d_initial[l].append(d0)
             if want_dx:
@@ -299,3 +372,13 @@ def stack_backward(
         d_out = dx_total
         dX = dx_total
     return dX, d_initial
+
+
+def _add_state_grads(d_final, d_states):
+    """Sum two dicts of final-state gradients (either may lack a state)."""
+    if d_final is None:
+        return dict(d_states)
+    out = dict(d_final)
+    for name, value in d_states.items():
+        out[name] = out[name] + value if name in out else value
+    return out
