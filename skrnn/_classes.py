@@ -12,15 +12,17 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array
 
-from ._base import BaseRNN, with_extra_params
+from ._base import BaseRNN, finite_score, with_extra_params
+from ._input import target_errors
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
 
 
 def _stochastic_solver(est):
-    if est.solver not in ("sgd", "adam"):
+    # the echo state network streams its readout's normal equations, whatever the solver
+    if est.cell_type != "esn" and est.solver not in ("sgd", "adam"):
         raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers; {est.solver!r} is "
-            "not stochastic."
+            f"partial_fit is only available for stochastic optimizers (or "
+            f"cell_type='esn'); {est.solver!r} is not stochastic."
         )
     return True
 
@@ -43,6 +45,10 @@ def _labels_1d(y):
     return y
 
 
+_finite_accuracy = finite_score(ClassifierMixin.score)
+_finite_r2 = finite_score(RegressorMixin.score)
+
+
 @with_extra_params(class_weight=None)
 class RNNClassifier(ClassifierMixin, BaseRNN):
     __doc__ = f"""Recurrent neural network classifier: one label per sequence.
@@ -50,7 +56,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     Reads each sequence with a stack of recurrent layers (Elman RNN, LSTM or GRU) and
     classifies it from the top layer's state after the sequence's last real step (for
     a bidirectional stack, concatenated with the backward direction's state after the
-    first step). Trained by backpropagation through time with Adam, SGD or L-BFGS.
+    first step), or from the mean or maximum of its outputs over the real steps
+    (``pooling``). Trained by backpropagation through time with Adam, SGD or L-BFGS;
+    or, with ``cell_type="esn"``, an echo state network: a fixed random reservoir whose
+    readout is fitted in closed form in one pass (``partial_fit`` streams it).
 
     {INPUT_DOC}
 
@@ -114,6 +123,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``X`` that continues from the current weights and optimizer.
+
+        With ``cell_type="esn"``: add ``X`` to the readout's normal equations and solve
+        them again, so that chunks streamed through give the readout of one ``fit``.
 
         Parameters
         ----------
@@ -188,6 +200,30 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             proba = np.hstack([1 - proba, proba])
         return proba
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of :meth:`predict` on ``X`` against the labels ``y``.
+
+        ``y`` is checked like the labels of :meth:`fit`, so that labels no classifier
+        could have produced (None, continuous values) are named as the problem.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+
+        Returns
+        -------
+        score : float
+        """
+        with target_errors():
+            y = _labels_1d(y)
+            check_classification_targets(y)
+            return _finite_accuracy(self, X, y, sample_weight)
+
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba` (``-inf`` for probabilities of 0)."""
         with np.errstate(divide="ignore"):
@@ -215,7 +251,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     Reads each sequence with a stack of recurrent layers (Elman RNN, LSTM or GRU) and
     predicts from the top layer's state after the sequence's last real step (for a
     bidirectional stack, concatenated with the backward direction's state after the
-    first step), with a linear output layer trained on the squared error.
+    first step) or the mean or maximum of its outputs over the real steps
+    (``pooling``), with a linear output layer trained on the squared error; or, with
+    ``cell_type="esn"``, an echo state network: a fixed random reservoir whose ridge
+    readout is fitted in closed form in one pass (``partial_fit`` streams it).
 
     {INPUT_DOC}
 
@@ -269,6 +308,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X`` that continues from the current weights and optimizer.
 
+        With ``cell_type="esn"``: add ``X`` to the readout's normal equations and solve
+        them again, so that chunks streamed through give the readout of one ``fit``.
+
         Parameters
         ----------
         X : array-like or list of arrays
@@ -298,6 +340,29 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.n_outputs_ = y.shape[1]
         self.out_activation_ = "identity"
         return y.astype(np.float64), "squared_error", None, None
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² of :meth:`predict` on ``X`` against ``y``.
+
+        R² of huge (finite) predictions overflows float64: that is a ValueError, not a
+        NaN.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+
+        Returns
+        -------
+        score : float
+        """
+        with target_errors():
+            y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+            return _finite_r2(self, X, y, sample_weight)
 
     def _validation_score(self, problem):
         pred = self._raw_output(problem.seqs)

@@ -15,6 +15,7 @@ sequences stacked in one ``(total_steps, n_features)`` array, plus lengths and o
 mini-batches are packed by one gather (``_network.make_batch``).
 """
 
+import contextlib
 from typing import NamedTuple
 
 import numpy as np
@@ -22,6 +23,10 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
 
 FLOAT_DTYPES = (np.float64, np.float32)
+# scikit-learn's finiteness check first sums the array, which overflows (inf - inf) on
+# huge finite float32 values before its exact check runs; only that warning is silenced
+def _finite_check_errstate():
+    return np.errstate(over="ignore", invalid="ignore")
 
 
 class Sequences(NamedTuple):
@@ -37,11 +42,12 @@ class Sequences(NamedTuple):
 
     @property
     def n_features(self):
-        return self.data.shape[1]
+        return 1 if self.data.ndim == 1 else self.data.shape[1]
 
     @property
     def dtype(self):
-        return self.data.dtype
+        """The computation dtype: the data's float type, float64 for token ids."""
+        return self.data.dtype if self.data.dtype.kind == "f" else np.dtype(np.float64)
 
 
 def _from_equal_length(X):
@@ -59,8 +65,10 @@ def is_sequence_list(X):
     """
     if isinstance(X, np.ndarray):
         return X.dtype == object and X.ndim == 1
-    if not isinstance(X, (list, tuple)) or len(X) == 0:
+    if not isinstance(X, (list, tuple)):
         return False
+    if len(X) == 0:
+        return True  # so that the error names an empty collection of sequences
     if any(isinstance(x, np.ndarray) for x in X):
         return True
     try:
@@ -72,11 +80,23 @@ def is_sequence_list(X):
     return False
 
 
-def _check_one_sequence(x, i, name):
+def _read_array(x, where, expected):
+    """``np.asarray(x)``, or a ValueError saying ``where`` is not ``expected``."""
     try:
-        arr = np.asarray(x)
+        return np.asarray(x)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name}[{i}] could not be read as an array: {exc}") from None
+        if "inhomogeneous" in str(exc):  # numpy's words for a ragged nested list
+            raise ValueError(
+                f"{where} nests lists of different lengths; {expected}."
+            ) from None
+        raise ValueError(f"{where} could not be read as an array: {exc}") from None
+
+
+def _check_one_sequence(x, i, name):
+    arr = _read_array(
+        x, f"{name}[{i}]", "each sequence must be a (T_i,) or (T_i, n_features) array of "
+        "numbers"
+    )
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)
@@ -148,6 +168,7 @@ def validate_sequences(estimator, X, *, reset, n_step_features=None):
             f"{name} does not accept sparse matrices: sequences must be dense (a 2-D or "
             "3-D array, or a list of arrays)."
         )
+    _reject_text(X, name)
     if is_sequence_list(X):
         seqs = check_sequence_list(X)
         _record_or_check(estimator, seqs.n_features, reset, n_step_features, False)
@@ -159,7 +180,8 @@ def validate_sequences(estimator, X, *, reset, n_step_features=None):
         except (ValueError, TypeError):
             ndim = None  # left to check_array, whose message names the problem
     if ndim == 3:
-        arr = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES, input_name="X")
+        with _finite_check_errstate():
+            arr = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES, input_name="X")
         if arr.shape[1] == 0 or arr.shape[2] == 0:
             raise ValueError(
                 f"Found array with shape {arr.shape}: sequences need at least one time "
@@ -173,11 +195,13 @@ def validate_sequences(estimator, X, *, reset, n_step_features=None):
             "3-D (n_samples, n_timesteps, n_features) arrays or a list of sequences."
         )
     if reset or getattr(estimator, "_fit_input_2d", False):
-        arr = validate_data(estimator, X, reset=reset, dtype=FLOAT_DTYPES)
+        with _finite_check_errstate():
+            arr = validate_data(estimator, X, reset=reset, dtype=FLOAT_DTYPES)
         if reset:
             estimator._fit_input_2d = True
     else:
-        arr = check_array(X, dtype=FLOAT_DTYPES, input_name="X")
+        with _finite_check_errstate():
+            arr = check_array(X, dtype=FLOAT_DTYPES, input_name="X")
         _record_or_check(estimator, 1, False, n_step_features, True)
     return _from_equal_length(arr[:, :, None])
 
@@ -194,3 +218,184 @@ def _record_or_check(estimator, n_features, reset, n_step_features, from_2d):
             f"time step; got {what}."
         )
 
+
+# --------------------------------------------------------------------------- token ids
+TEXT_HINT = (
+    "put a skrnn.preprocessing.TextSequencer in front of it, e.g. "
+    "make_pipeline(TextSequencer(), {name}(embedding_dim=32))"
+)
+
+
+def _is_text(X):
+    """True for a string, or a 1-D collection whose first element is a string."""
+    if isinstance(X, (str, bytes)):
+        return True
+    if not isinstance(X, (list, tuple, np.ndarray)):
+        if getattr(X, "ndim", None) != 1:  # a pandas Series of documents, say
+            return False
+        X = np.asarray(X)
+    if isinstance(X, np.ndarray):
+        if X.dtype.kind in "US":
+            return True
+        if X.dtype != object or X.ndim != 1:
+            return False
+    return len(X) > 0 and isinstance(X[0], (str, bytes))
+
+
+def _reject_text(X, name):
+    if _is_text(X):
+        raise TypeError(
+            f"{name} got raw text, but reads sequences of numbers or token ids: "
+            + TEXT_HINT.format(name=name)
+            + "."
+        )
+
+
+def _as_token_ids(arr, where, name, hint):
+    """``arr`` as an integer array, or a TypeError saying why it holds no token ids."""
+    if arr.dtype == object:
+        try:
+            arr = np.array(arr.tolist())
+        except (ValueError, TypeError):
+            pass
+    kind = arr.dtype.kind
+    if kind in "iu":
+        return arr
+    if kind in "US" or (kind == "O" and any(isinstance(v, (str, bytes)) for v in arr.flat)):
+        raise TypeError(
+            f"{where} holds strings, but {name} reads integer token ids: "
+            + TEXT_HINT.format(name=name)
+            + "."
+        )
+    names = {"f": "floats", "b": "booleans", "c": "complex numbers"}
+    what = names.get(kind, str(arr.dtype))
+    raise TypeError(
+        f"{where} holds {what}, but {name} reads integer token ids (0 for padding, 1 "
+        f"for unknown tokens) here. Convert the ids to an integer dtype{hint}."
+    )
+
+
+def _check_non_negative(ids, where):
+    if ids.size and ids.min() < 0:
+        raise ValueError(
+            f"{where} holds the negative token id {int(ids.min())}; token ids are >= 0 "
+            "(0 is padding, 1 the unknown token)."
+        )
+
+
+def _trailing_padding_removed(ids, where):
+    nonzero = np.flatnonzero(ids)
+    if nonzero.size == 0:
+        raise ValueError(
+            f"{where} holds only padding (token id 0): every sequence needs at least one "
+            "token."
+        )
+    return ids[: nonzero[-1] + 1]
+
+
+def check_token_list(X, name, estimator_name, hint=""):
+    """Validate a list of 1-D token-id sequences into :class:`Sequences` of ids."""
+    if len(X) == 0:
+        raise ValueError(f"{name} holds no sequences: found 0 samples.")
+    arrays = []
+    for i, x in enumerate(X):
+        where = f"{name}[{i}]"
+        ids = _as_token_ids(
+            _read_array(x, where, "each sequence of token ids must be 1-D"), where,
+            estimator_name, hint,
+        )
+        if ids.ndim != 1:
+            raise ValueError(
+                f"{where} has shape {ids.shape}; each sequence of token ids must be 1-D."
+            )
+        _check_non_negative(ids, where)
+        arrays.append(_trailing_padding_removed(ids, where))
+    lengths = np.array([len(a) for a in arrays], dtype=np.intp)
+    offsets = np.zeros(len(arrays), dtype=np.intp)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    return Sequences(np.concatenate(arrays).astype(np.intp, copy=False), lengths, offsets)
+
+
+def check_token_array(X, name, estimator_name, hint=""):
+    """Validate a 2-D array of token ids padded with trailing zeros into :class:`Sequences`.
+
+    Row ``i`` is read up to its last non-zero id; an all-zero row is an error.
+    ``hint`` ends the message about non-integer ids.
+    """
+    ids = _as_token_ids(
+        _read_array(X, name, "token ids form a 2-D array or a list of 1-D arrays"), name,
+        estimator_name, hint,
+    )
+    if ids.ndim != 2:
+        raise ValueError(
+            f"{estimator_name} reads token ids as a 2-D array (n_samples, max_length) "
+            f"padded with 0, or as a list of 1-D id arrays; got an array with "
+            f"{ids.ndim} dimension(s)."
+        )
+    if ids.shape[0] == 0 or ids.shape[1] == 0:
+        raise ValueError(f"Found {name} with shape {ids.shape}: no token ids.")
+    negative = np.flatnonzero((ids < 0).any(axis=1))
+    if negative.size:
+        _check_non_negative(ids[negative[0]], f"{name}[{negative[0]}]")
+    nonzero = ids != 0
+    empty = np.flatnonzero(~nonzero.any(axis=1))
+    if empty.size:
+        raise ValueError(
+            f"{name}[{empty[0]}] holds only padding (token id 0): every sequence needs at "
+            "least one token."
+        )
+    lengths = ids.shape[1] - np.argmax(nonzero[:, ::-1], axis=1).astype(np.intp)
+    offsets = np.zeros(len(lengths), dtype=np.intp)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    data = ids[np.arange(ids.shape[1]) < lengths[:, None]].astype(np.intp, copy=False)
+    return Sequences(data, lengths, offsets)
+
+
+def validate_token_sequences(estimator, X, *, reset):
+    """Check token-id input (estimators with ``embedding_dim``) into :class:`Sequences`.
+
+    ``X`` is a 2-D integer array padded with trailing zeros, or a list of 1-D integer
+    arrays. The returned ``data`` is the 1-D array of all ids. With ``reset``,
+    ``n_features_in_`` is set to 1: one token id per time step.
+    """
+    name = type(estimator).__name__
+    if sp.issparse(X):
+        raise TypeError(
+            f"{name} does not accept sparse matrices: token ids must be a dense 2-D array "
+            "or a list of 1-D arrays."
+        )
+    _reject_text(X, name)
+    hint = ", or leave embedding_dim=None to read X as numeric features"
+    if is_sequence_list(X):
+        seqs = check_token_list(X, "X", name, hint)
+    else:
+        seqs = check_token_array(X, "X", name, hint)
+    if reset:
+        _record_or_check(estimator, 1, True, None, False)
+    return seqs
+
+
+@contextlib.contextmanager
+def target_errors():
+    """Reading ``y``: numpy's and sorting's errors, reworded to name ``y``.
+
+    Also silences the cast warnings ``type_of_target`` raises when it tests huge floats
+    for integer values: they are not the user's concern.
+    """
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            yield
+    except ValueError as exc:
+        if "inhomogeneous" not in str(exc) and "array element" not in str(exc):
+            raise
+        raise ValueError(
+            "y could not be read as an array of targets: it nests sequences or lists of "
+            "different lengths."
+        ) from None
+    except TypeError as exc:
+        if "not supported between instances" not in str(exc):
+            raise
+        raise TypeError(
+            "y holds labels of types that cannot be sorted together (such as None and "
+            "strings); use labels of one type."
+        ) from None

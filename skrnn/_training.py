@@ -7,7 +7,7 @@ hyperparameters and record the training history on the estimator. ``SOLVERS`` ma
 
 import time
 import warnings
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 import scipy.optimize
@@ -15,6 +15,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from . import _network as net
+from . import _recurrent as rec
+from . import _seq2seq as s2s
+from ._embedding import RowGradient
 from ._input import Sequences
 from ._optim import clip_by_global_norm, make_optimizer
 
@@ -23,11 +26,12 @@ class Problem(NamedTuple):
     """A training set ready for the core: targets and weights in sample order."""
 
     seqs: Sequences
-    Y: np.ndarray  # (n_samples, n_outputs) float, in the computation dtype
+    Y: np.ndarray  # (n_samples, n_outputs) float, or s2s.TargetSequences (ragged)
     sample_weight: Optional[np.ndarray]
-    spec: net.NetSpec
+    spec: net.NetSpec  # or s2s.EncoderDecoderSpec
     loss: str
     stratify: Optional[np.ndarray]  # labels for a stratified validation split
+    objective: str = "many_to_one"  # key of OBJECTIVES
 
     def subset(self, index):
         """The same problem restricted to the samples ``index``."""
@@ -54,18 +58,56 @@ class Trainer(NamedTuple):
     grad_flat: np.ndarray
     grads: net.Params
     reg_mask: np.ndarray
+    embedding_grad: Optional[RowGradient] = None  # row-sparse embedding gradient
+    workspace: Optional[rec.Workspace] = None  # recurrent buffers reused across batches
+
+
+class Architecture(NamedTuple):
+    """How a kind of network lays out, initialises and packs its flat parameters."""
+
+    init_params: Callable  # (spec, rng, dtype) -> flat
+    pack: Callable  # (structured params, spec, dtype) -> flat
+    unpack: Callable  # (flat, spec) -> structured views
+    regularised_mask: Callable  # (spec, dtype) -> 0/1 per parameter
+
+
+# keyed by the type of the spec: one recurrent stack, or an encoder and a decoder
+ARCHITECTURES = {
+    net.NetSpec: Architecture(
+        net.init_params, net.pack, net.unpack, net.regularised_mask
+    ),
+    s2s.EncoderDecoderSpec: Architecture(
+        s2s.init_params, s2s.pack, s2s.unpack, s2s.regularised_mask
+    ),
+}
+
+
+def architecture(spec):
+    return ARCHITECTURES[type(spec)]
 
 
 def make_trainer(flat, spec):
+    arch = architecture(spec)
     grad_flat = np.empty_like(flat)
+    embedding_grad = None
+    if spec.n_tokens is not None:
+        embedding_grad = RowGradient((spec.n_tokens, spec.input_size), flat.dtype)
     return Trainer(
-        flat, net.unpack(flat, spec), grad_flat, net.unpack(grad_flat, spec),
-        net.regularised_mask(spec, flat.dtype),
+        flat, arch.unpack(flat, spec), grad_flat, arch.unpack(grad_flat, spec),
+        arch.regularised_mask(spec, flat.dtype), embedding_grad, rec.Workspace(),
     )
 
 
-def batch_loss_grad(est, trainer, problem, index, rng):
-    """Loss of the samples ``index`` and its gradient in ``trainer.grad_flat``."""
+def batch_loss_grad(est, trainer, problem, index, rng, sparse=False):
+    """Loss of the samples ``index`` and its gradient in ``trainer.grad_flat``.
+
+    With ``sparse``, an embedding's gradient goes row-sparse into
+    ``trainer.embedding_grad`` instead (mini-batch steps; L-BFGS needs it dense).
+    """
+    return OBJECTIVES[problem.objective](est, trainer, problem, index, rng, sparse)
+
+
+def _many_to_one(est, trainer, problem, index, rng, sparse):
     batch = net.make_batch(problem.seqs, index)
     sw = None if problem.sample_weight is None else problem.sample_weight[batch.order]
     return net.loss_grad(
@@ -73,7 +115,45 @@ def batch_loss_grad(est, trainer, problem, index, rng):
         problem.loss, alpha=est.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
         grad_flat=trainer.grad_flat, dropout=est.dropout, rng=rng,
         bptt_steps=est.bptt_steps,
+        embedding_grad=trainer.embedding_grad if sparse else None,
+        workspace=trainer.workspace,
     )
+
+
+def _aligned(est, trainer, problem, index, rng, sparse):
+    batch = net.make_batch(problem.seqs, index)
+    sw = None if problem.sample_weight is None else problem.sample_weight[batch.order]
+    return s2s.aligned_loss_grad(
+        trainer.params, trainer.grads, problem.spec, batch, problem.Y[batch.order], sw,
+        problem.loss, alpha=est.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
+        grad_flat=trainer.grad_flat, dropout=est.dropout, rng=rng,
+        bptt_steps=est.bptt_steps,
+        embedding_grad=trainer.embedding_grad if sparse else None,
+    )
+
+
+def _encoder_decoder(est, trainer, problem, index, rng, sparse):
+    batch = net.make_batch(problem.seqs, index)
+    sw = None if problem.sample_weight is None else problem.sample_weight[batch.order]
+    targets = problem.Y[batch.order]
+    dec_inputs = s2s.scheduled_inputs(
+        trainer.params, problem.spec, batch, targets, problem.loss,
+        est.teacher_forcing_ratio, rng,
+    )
+    return s2s.encoder_decoder_loss_grad(
+        trainer.params, trainer.grads, problem.spec, batch, targets, sw, problem.loss,
+        alpha=est.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
+        grad_flat=trainer.grad_flat, dropout=est.dropout, rng=rng, dec_inputs=dec_inputs,
+        embedding_grad=trainer.embedding_grad if sparse else None,
+    )
+
+
+# the batch objective of each Problem.objective
+OBJECTIVES = {
+    "many_to_one": _many_to_one,
+    "aligned": _aligned,
+    "encoder_decoder": _encoder_decoder,
+}
 
 
 def _check_finite(loss, norm, epoch):
@@ -105,10 +185,19 @@ def run_epoch(est, trainer, problem, optimizer, rng):
     total_loss, total_norm, n_batches = 0.0, 0.0, 0
     for start in range(0, n, size):
         index = order[start : start + size]
-        loss = batch_loss_grad(est, trainer, problem, index, rng)
-        norm = clip_by_global_norm(trainer.grad_flat, est.clip_norm)
+        if problem.sample_weight is not None and not problem.sample_weight[index].any():
+            continue  # a batch of zero weights has no loss to descend
+        # overflow can only come from a diverging run, which _check_finite reports
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = batch_loss_grad(est, trainer, problem, index, rng, sparse=True)
+            norm = clip_by_global_norm(
+                trainer.grad_flat, est.clip_norm, trainer.embedding_grad
+            )
         _check_finite(loss, norm, est.n_iter_ + 1)
-        optimizer.step(trainer.flat, trainer.grad_flat)
+        if trainer.embedding_grad is None:
+            optimizer.step(trainer.flat, trainer.grad_flat)
+        else:
+            optimizer.step(trainer.flat, trainer.grad_flat, trainer.embedding_grad)
         total_loss += loss * len(index)
         total_norm += norm
         n_batches += 1
@@ -137,7 +226,8 @@ def run_stochastic(est, trainer, problem, rng, incremental, validation_score=Non
     """
     if not incremental or getattr(est, "_optimizer", None) is None:
         est._optimizer = make_optimizer(
-            est.solver, trainer.flat.size, trainer.flat.dtype, est
+            est.solver, trainer.flat.size, trainer.flat.dtype, est,
+            None if trainer.embedding_grad is None else trainer.embedding_grad.shape,
         )
     early_stopping = est.early_stopping and not incremental
     if early_stopping:
@@ -211,15 +301,20 @@ def run_lbfgs(est, trainer, problem, rng, incremental, validation_score=None):
     index = np.arange(problem.seqs.n_samples)
     last = {"norm": np.nan}
     start = time.perf_counter()
+    # fun() evaluates trial points of the line search; after an interruption or a
+    # divergence the estimator keeps the last accepted iterate, whose loss it recorded
+    accepted = {"x": trainer.flat.astype(np.float64)}
 
     def fun(x):
         trainer.flat[...] = x
-        loss = batch_loss_grad(est, trainer, problem, index, rng)
-        last["norm"] = float(np.sqrt(trainer.grad_flat @ trainer.grad_flat))
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = batch_loss_grad(est, trainer, problem, index, rng)
+            last["norm"] = float(np.sqrt(trainer.grad_flat @ trainer.grad_flat))
         _check_finite(loss, last["norm"], est.n_iter_ + 1)
         return loss, trainer.grad_flat.astype(np.float64)
 
     def callback(intermediate_result):
+        accepted["x"] = intermediate_result.x.copy()
         est.n_iter_ += 1
         est.loss_curve_.append(float(intermediate_result.fun))
         est.grad_norm_curve_.append(last["norm"])
@@ -230,10 +325,9 @@ def run_lbfgs(est, trainer, problem, rng, incremental, validation_score=None):
 
     est.validation_scores_ = None
     est.best_validation_score_ = None
-    x0 = trainer.flat.astype(np.float64)
     try:
         result = scipy.optimize.minimize(
-            fun, x0, method="L-BFGS-B", jac=True, callback=callback,
+            fun, accepted["x"], method="L-BFGS-B", jac=True, callback=callback,
             options={"maxiter": est.max_iter, "maxfun": 15000, "gtol": est.tol},
         )
         trainer.flat[...] = result.x
@@ -244,9 +338,13 @@ def run_lbfgs(est, trainer, problem, rng, incremental, validation_score=None):
                 "or scale the data.",
                 ConvergenceWarning,
             )
+    except DivergenceError:
+        trainer.flat[...] = accepted["x"]
+        raise
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user; the estimator keeps the weights "
                       "reached so far.")
+        trainer.flat[...] = accepted["x"]
         est.loss_ = est.loss_curve_[-1] if est.loss_curve_ else np.nan
     est.t_ += problem.seqs.n_samples * max(est.n_iter_, 1)
     est.best_loss_ = min(est.loss_curve_) if est.loss_curve_ else est.loss_

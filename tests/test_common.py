@@ -28,6 +28,20 @@ def _instances():
             Est(solver="lbfgs", hidden_layer_sizes=(8,), alpha=1.0, tol=1e-10,
                 max_iter=500, random_state=0),
             Est(batch_size=16, **FAST),
+            # the pooled readouts: one of each, split between the two estimators
+            Est(pooling="mean" if Est is RNNClassifier else "max", **FAST),
+        ]
+        # echo state networks: closed-form ridge readouts, full-batch whatever the
+        # solver/batch settings (which they ignore), so sample-weight equivalence must
+        # hold. A 16-unit reservoir remembers too little of the 10-step regression
+        # check, so these use 50-60 units; alpha=1 keeps the readout of the unscaled,
+        # saturating class-weight check from extrapolating freely (100 features for 50
+        # sequences)
+        out += [
+            Est(cell_type="esn", hidden_layer_sizes=(50,), alpha=1.0, random_state=0),
+            Est(cell_type="esn", hidden_layer_sizes=(60,), leak_rate=0.5,
+                input_scaling=0.5, washout=1, alpha=1e-2, reservoir_density=0.1,
+                batch_size=16, random_state=0),
         ]
     return out
 
@@ -39,7 +53,8 @@ MINI_BATCH_REASON = (
 
 
 def _expected_failed_checks(estimator):
-    if estimator.solver != "lbfgs" and estimator.batch_size != "auto":
+    mini_batch = estimator.solver != "lbfgs" and estimator.batch_size != "auto"
+    if mini_batch and estimator.cell_type != "esn":
         return {"check_sample_weight_equivalence_on_dense_data": MINI_BATCH_REASON}
     return {}
 
