@@ -299,23 +299,35 @@ def loss_grad(
         if truncated:
             grad_flat[n_table:] += window_grad[n_table:]
 
+    return embedding_and_l2(
+        total / sw_sum, params, grads, batch.X, dX_all, flat, grad_flat, reg_mask, alpha,
+        sw_sum, embedding_grad, n_table,
+    )
+
+
+def embedding_and_l2(
+    total, params, grads, ids, dX, flat, grad_flat, reg_mask, alpha, denominator,
+    embedding_grad, n_table,
+):
+    """Finish a gradient: the embedding rows read (dense into ``grads``, or row-sparse
+    into ``embedding_grad``) and the L2 penalty, lazy on the embedding rows when sparse
+    (the convention of :func:`loss_grad`); returns the finished loss."""
     rows = None
     if params.embedding is not None:
-        rows, values = emb.row_gradient(batch.X, dX_all)
+        rows, values = emb.row_gradient(ids, dX)
         if embedding_grad is None:
             emb.scatter_rows(grads.embedding, rows, values)
             rows = None
         else:
             embedding_grad.rows, embedding_grad.values = rows, values
-    total /= sw_sum
-    if alpha:
-        dense = slice(0 if rows is None else n_table, None)
-        weights = flat[dense] * reg_mask[dense]
-        penalty = float(weights @ flat[dense])
-        grad_flat[dense] += (alpha / sw_sum) * weights
-        if rows is not None:
-            read = params.embedding[rows]
-            penalty += float(np.vdot(read, read))
-            embedding_grad.values += (alpha / sw_sum) * read
-        total += 0.5 * alpha * penalty / sw_sum
-    return total
+    if not alpha:
+        return total
+    dense = slice(0 if rows is None else n_table, None)
+    weights = flat[dense] * reg_mask[dense]
+    penalty = float(weights @ flat[dense])
+    grad_flat[dense] += (alpha / denominator) * weights
+    if rows is not None:
+        read = params.embedding[rows]
+        penalty += float(np.vdot(read, read))
+        embedding_grad.values += (alpha / denominator) * read
+    return total + 0.5 * alpha * penalty / denominator

@@ -186,34 +186,6 @@ def _head_loss_grad(params, grads, features, Y, sw, loss, scale, rng, dropout):
     return value, d_features
 
 
-def _embedding_and_l2(
-    total, params, grads, ids, dX, flat, grad_flat, reg_mask, alpha, denominator,
-    embedding_grad, n_table,
-):
-    """Finish a gradient: the embedding rows read (dense into ``grads``, or row-sparse
-    into ``embedding_grad``) and the L2 penalty, lazy on the embedding rows when sparse
-    (the convention of :func:`skrnn._network.loss_grad`)."""
-    rows = None
-    if params.embedding is not None:
-        rows, values = emb.row_gradient(ids, dX)
-        if embedding_grad is None:
-            emb.scatter_rows(grads.embedding, rows, values)
-            rows = None
-        else:
-            embedding_grad.rows, embedding_grad.values = rows, values
-    if not alpha:
-        return total
-    dense = slice(0 if rows is None else n_table, None)
-    weights = flat[dense] * reg_mask[dense]
-    penalty = float(weights @ flat[dense])
-    grad_flat[dense] += (alpha / denominator) * weights
-    if rows is not None:
-        read = params.embedding[rows]
-        penalty += float(np.vdot(read, read))
-        embedding_grad.values += (alpha / denominator) * read
-    return total + 0.5 * alpha * penalty / denominator
-
-
 def target_rows(plan, target_lengths):
     """Packed rows of the last ``K_j`` steps of each sorted sequence ``j``, in target
     order (sequence by sequence, step by step), and the sequence of each row."""
@@ -305,7 +277,7 @@ def aligned_loss_grad(
             dX_all[first:last] += dX
         if scratch is not grad_flat:
             grad_flat += scratch
-    return _embedding_and_l2(
+    return net.embedding_and_l2(
         total / denominator, params, grads, batch.X, dX_all, flat, grad_flat, reg_mask,
         alpha, denominator, embedding_grad, emb.table_size(spec),
     )
@@ -471,7 +443,7 @@ def encoder_decoder_loss_grad(
         d_states=_encoder_state_grads(d_initial, enc_final, run.dec_order),
         activation=enc.activation, need_dx=params.encoder.embedding is not None,
     )
-    return _embedding_and_l2(
+    return net.embedding_and_l2(
         total / denominator, params.encoder, grads.encoder, batch.X, dX, flat, grad_flat,
         reg_mask, alpha, denominator, embedding_grad, emb.table_size(spec),
     )
