@@ -41,8 +41,13 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _peers import (  # noqa: E402
-    Config, initial_weights, make_data, skrnn_core, skrnn_estimator, torch_peer,
+from _peers import (
+    Config,
+    initial_weights,
+    make_data,
+    skrnn_core,
+    skrnn_estimator,
+    torch_peer,
 )
 
 HERE = Path(__file__).resolve().parent

@@ -5,7 +5,7 @@ class it belongs to, and 30 to 60 steps of noise follow. A model must remember t
 of the sequence until its end. A logistic regression on per-sequence statistics (a
 typical "flatten the sequence" baseline) cannot; a GRU can.
 
-Run: ``python examples/quickstart.py`` (about half a minute on 2 cores).
+Run: ``python examples/quickstart.py`` (a few seconds on 2 cores).
 """
 
 import numpy as np

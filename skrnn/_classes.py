@@ -13,8 +13,8 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array
 
 from ._base import BaseRNN, finite_score, with_extra_params
-from ._input import target_errors
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
+from ._input import target_errors
 
 
 def _stochastic_solver(est):

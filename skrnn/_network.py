@@ -226,7 +226,7 @@ def loss_grad(
     plan = batch.plan
     sw_sum = float(len(Y)) if sample_weight is None else float(sample_weight.sum())
     loss_fn = LOSSES[loss][0]
-    layers, glayers = params.layers(spec), grads.layers(spec)
+    layers = params.layers(spec)
     X = _embed(params, batch.X)
     T = len(plan.batch_sizes)
     check_truncation(spec.pooling, bptt_steps, T)

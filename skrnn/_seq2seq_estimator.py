@@ -21,7 +21,11 @@ from . import _embedding as emb
 from . import _network as net
 from . import _seq2seq as s2s
 from ._base import (
-    PREDICT_BATCH, BaseRNN, finite_prediction, finite_score, with_extra_params,
+    PREDICT_BATCH,
+    BaseRNN,
+    finite_prediction,
+    finite_score,
+    with_extra_params,
 )
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
 from ._input import _read_array, is_sequence_list

@@ -12,9 +12,8 @@ from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
 from skrnn import RNNClassifier
-from skrnn.datasets import load_rotten_tomatoes, make_negation_sentiment
 from skrnn.datasets import _rotten_tomatoes as rt
-from skrnn.datasets import _sentiment
+from skrnn.datasets import _sentiment, load_rotten_tomatoes, make_negation_sentiment
 from skrnn.preprocessing import TextSequencer
 
 
