@@ -50,6 +50,13 @@ class Sequences(NamedTuple):
         return self.data.dtype if self.data.dtype.kind == "f" else np.dtype(np.float64)
 
 
+def stacked(lengths):
+    """Offsets of sequences of ``lengths`` stacked one after another in one array."""
+    offsets = np.zeros(len(lengths), dtype=np.intp)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    return offsets
+
+
 def _from_equal_length(X):
     n, T, D = X.shape
     lengths = np.full(n, T, dtype=np.intp)
@@ -143,8 +150,7 @@ def check_sequence_list(X, name="X"):
     all_float32 = all(a.dtype in (np.float32, np.float16) for a in arrays)
     dtype = np.float32 if all_float32 else np.float64
     lengths = np.array([a.shape[0] for a in arrays], dtype=np.intp)
-    offsets = np.zeros(len(arrays), dtype=np.intp)
-    np.cumsum(lengths[:-1], out=offsets[1:])
+    offsets = stacked(lengths)
     data = np.concatenate(arrays, axis=0).astype(dtype, copy=False)
     return Sequences(data, lengths, offsets)
 
@@ -311,8 +317,7 @@ def check_token_list(X, name, estimator_name, hint=""):
         _check_non_negative(ids, where)
         arrays.append(_trailing_padding_removed(ids, where))
     lengths = np.array([len(a) for a in arrays], dtype=np.intp)
-    offsets = np.zeros(len(arrays), dtype=np.intp)
-    np.cumsum(lengths[:-1], out=offsets[1:])
+    offsets = stacked(lengths)
     return Sequences(np.concatenate(arrays).astype(np.intp, copy=False), lengths, offsets)
 
 
@@ -345,8 +350,7 @@ def check_token_array(X, name, estimator_name, hint=""):
             "least one token."
         )
     lengths = ids.shape[1] - np.argmax(nonzero[:, ::-1], axis=1).astype(np.intp)
-    offsets = np.zeros(len(lengths), dtype=np.intp)
-    np.cumsum(lengths[:-1], out=offsets[1:])
+    offsets = stacked(lengths)
     data = ids[np.arange(ids.shape[1]) < lengths[:, None]].astype(np.intp, copy=False)
     return Sequences(data, lengths, offsets)
 

@@ -18,7 +18,7 @@ from . import _network as net
 from . import _recurrent as rec
 from . import _seq2seq as s2s
 from ._embedding import RowGradient
-from ._input import Sequences
+from ._input import Sequences, stacked
 from ._optim import clip_by_global_norm, make_optimizer
 
 
@@ -37,8 +37,7 @@ class Problem(NamedTuple):
         """The same problem restricted to the samples ``index``."""
         seqs = self.seqs
         lengths = seqs.lengths[index]
-        offsets = np.zeros(len(index), dtype=np.intp)
-        np.cumsum(lengths[:-1], out=offsets[1:])
+        offsets = stacked(lengths)
         rows = np.repeat(seqs.offsets[index] - offsets, lengths) + np.arange(lengths.sum())
         sub = Sequences(seqs.data[rows], lengths, offsets)
         sw = None if self.sample_weight is None else self.sample_weight[index]

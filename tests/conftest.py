@@ -6,8 +6,11 @@ it every fuzz test runs its bounded CI budget.
 """
 
 import sys
+import warnings
 
+import pytest
 from hypothesis import HealthCheck, settings
+from sklearn.exceptions import ConvergenceWarning
 
 LONG_EXAMPLES = 800
 
@@ -17,6 +20,14 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+
+
+@pytest.fixture
+def quiet_convergence():
+    """Silence ConvergenceWarning: for test modules whose fits are deliberately short."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -6,12 +6,10 @@ exactly the serial results.
 """
 
 import pickle
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -22,11 +20,8 @@ from skrnn import RNNClassifier, RNNRegressor, SeqToSeqRNN
 CELL_TYPES = ["elman", "lstm", "gru"]
 
 
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+# training runs here are deliberately short
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def _data(n=200, T=12, D=8, seed=0):

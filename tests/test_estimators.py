@@ -2,12 +2,11 @@
 
 import pickle
 import re
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -19,11 +18,8 @@ CELL_TYPES = ["elman", "lstm", "gru"]
 SMALL = dict(hidden_layer_sizes=(6,), max_iter=5, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+# training runs here are deliberately short
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def _ragged(n=30, n_features=2, seed=0, low=2, high=9):

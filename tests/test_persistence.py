@@ -20,11 +20,8 @@ from skrnn.preprocessing import TextSequencer
 SMALL = dict(hidden_layer_sizes=4, max_iter=3, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+# training runs here are deliberately short
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def _center(X):

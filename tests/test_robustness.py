@@ -4,11 +4,9 @@ numpy's RuntimeWarnings are errors in this suite (pyproject.toml), so every test
 also checks that no overflow or invalid-value warning leaks out.
 """
 
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 import skrnn._training as training
 from skrnn import RNNClassifier, RNNRegressor, SeqToSeqRNN
@@ -18,11 +16,8 @@ CELL_TYPES = ["elman", "lstm", "gru"]
 SMALL = dict(hidden_layer_sizes=4, max_iter=3, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+# training runs here are deliberately short
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def _all_params(est):
