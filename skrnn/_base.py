@@ -455,14 +455,17 @@ class BaseRNN(BaseEstimator):
         if density == "auto":
             density = esn.auto_density(hidden[0])
         build = (spec, float(self.spectral_radius), float(density), float(self.input_scaling))
+        # the estimator's attributes change only once the readout is solved, so a fit
+        # that fails (overflow) or is interrupted leaves the previous model whole
         if first_call:
             self._random_state = check_random_state(self.random_state)
-            self.reservoir_ = esn.make_reservoir(
+            reservoir = esn.make_reservoir(
                 seqs.n_features, hidden[0], spectral_radius_target=build[1],
                 density=build[2], input_scaling=build[3], rng=self._random_state,
             )
-            self._reset_history()
-        elif (build, config) != (self._esn_build, self._esn_config):
+        else:
+            reservoir = self.reservoir_
+        if not first_call and (build, config) != (self._esn_build, self._esn_config):
             raise ValueError(
                 "warm_start / partial_fit need the same reservoir: the fitted one is "
                 f"{self._esn_build + tuple(self._esn_config)}, the current parameters "
@@ -477,7 +480,7 @@ class BaseRNN(BaseEstimator):
         # result instead of warning mid-way
         with np.errstate(over="ignore", invalid="ignore"):
             moments = objective.accumulate(
-                moments, self.reservoir_, config, seqs, Y, sample_weight, PREDICT_BATCH
+                moments, reservoir, config, seqs, Y, sample_weight, PREDICT_BATCH
             )
             finite = all(np.isfinite(part).all() for part in moments)
             if finite:
@@ -491,6 +494,9 @@ class BaseRNN(BaseEstimator):
             )
         for stale in ("recurrent_coefs_", "embedding_"):
             self.__dict__.pop(stale, None)
+        if first_call:
+            self._reset_history()
+        self.reservoir_ = reservoir
         self.output_coef_, self.output_intercept_ = coef, intercept
         self._moments, self._spec, self._loss = moments, spec, loss
         self._esn_build, self._esn_config, self._token_seen = build, config, None

@@ -310,3 +310,18 @@ def test_overflowing_targets_are_a_clear_error():
         RNNRegressor(cell_type="esn", hidden_layer_sizes=5, random_state=0).fit(
             X, [1e308, -1e308, 1e307]
         )
+
+
+def test_failed_refit_leaves_the_previous_model_whole():
+    """A refit whose readout overflows raises, and the fitted model is untouched."""
+    rng = np.random.RandomState(3)
+    X = _ragged(rng)
+    y = np.array([x.sum() for x in X])
+    reg = RNNRegressor(cell_type="esn", hidden_layer_sizes=30, random_state=0).fit(X, y)
+    before = reg.predict(X)
+    reservoir, n_iter = reg.reservoir_, reg.n_iter_
+    with pytest.raises(ValueError, match="overflows"):
+        # targets of alternating sign near 1e155: their squares overflow the moments
+        reg.set_params(random_state=1).fit(X, 1e155 * (-1.0) ** np.arange(len(X)))
+    assert reg.reservoir_ is reservoir and reg.n_iter_ == n_iter
+    np.testing.assert_array_equal(reg.predict(X), before)

@@ -346,7 +346,7 @@ def test_predict_proba_only_for_categorical():
 
 
 # --------------------------------------------------------------------------- sklearn
-FAST = dict(hidden_layer_sizes=(16,), random_state=0)
+FAST = {"hidden_layer_sizes": (16,), "random_state": 0}
 
 
 def _instances():
