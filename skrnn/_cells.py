@@ -9,8 +9,12 @@ Layout shared by all cells (see ``_recurrent.py`` for how it is built):
 * A batch is *packed* time-major, like PyTorch's ``PackedSequence``: sequences are sorted
   by decreasing length, and time step ``t`` owns the contiguous rows of the first ``n_t``
   sequences still running. Padded steps therefore never exist in the buffers.
-* ``A`` (N, G*H) holds the input projection ``x_t W_ih^T + b`` of every real step, computed
-  by one GEMM before the loop; the forward step overwrites it with the activated gates,
+* ``A`` holds the input projection ``x_t W_ih^T + b`` of every real step, computed by one
+  GEMM before the loop, in the cell's ``layout`` (see ``LAYOUTS``): ``"rows"``, (N, G*H)
+  with a step's gates side by side in each row, or ``"gates"``, (G, N, H) with each gate
+  a block of its own, so that every per-gate operation of a step reads and writes
+  contiguous memory (numpy is 2-3x slower on a gate's column slice of a row-layout
+  step). The forward step overwrites it with the activated gates,
   which is all BPTT needs (derivatives are written in terms of outputs). BPTT in turn
   overwrites each step's gates with the gradient of their pre-activations, the matrix the
   weight-gradient GEMMs read after the loop: a cache is backpropagated once. The Elman
@@ -24,7 +28,9 @@ Step arguments: ``W`` the weights laid out by :func:`prepare`, ``B`` the buffers
 their gradients, ``S`` per-step scratch of ``n0`` rows (nothing outlives a step but the
 buffers), ``a`` slices rows of ``A`` (and of other per-step buffers), ``h`` the same
 step's rows of the state buffers, ``p`` the previous step's rows of the state buffers that
-belong to the sequences still running. Weights follow PyTorch: gates stacked along the
+belong to the sequences still running; ``dh`` and ``dp`` are the same two row sets of the
+gradient buffers ``D``, which BPTT keeps for one chunk of steps at a time (see
+``_recurrent.direction_backward``). Weights follow PyTorch: gates stacked along the
 first axis of ``weight_ih`` (G*H, D) and ``weight_hh`` (G*H, H), in the order i, f, g, o
 (LSTM) and r, z, n (GRU).
 """
@@ -57,19 +63,23 @@ OUTPUT_DERIVATIVES = {"tanh": _mul_dtanh, "relu": _mul_drelu}
 class Cell(NamedTuple):
     """One cell type: its gates, state names and step functions.
 
-    ``gates`` names the activation of each gate block, in PyTorch's order: "sigmoid",
-    "tanh", or "act" for the layer's ``activation``. ``state`` names the per-step state
-    buffers carried through time (``H`` first); ``extra`` names per-step buffers of N
-    rows kept for BPTT besides the gates. ``projection`` names the buffer the input
-    projection is written into: ``"A"`` of its own, or ``"H"`` (its rows after the initial
-    ones) for a cell whose gates are its output. ``fold_bias(b_ih, b_hh)`` returns the
-    bias added to the input projection. ``recurrent_grads(B, D, H)`` lists, after BPTT,
-    the blocks ``(rows of weight_hh, (N, rows) gradient of those recurrent
-    pre-activations)``. ``row_factors`` names the per-row arrays of :func:`prepare` the
-    steps read.
+    ``gates`` names the activation of each gate block in the order the cell's steps use:
+    "sigmoid", "tanh", or "act" for the layer's ``activation``; ``order[k]`` is the
+    PyTorch gate (block of ``weight_ih`` / ``weight_hh``) that step gate ``k`` is.
+    ``layout`` is the key of :data:`LAYOUTS` the cell's buffers follow. ``state`` names
+    the per-step state buffers carried through time (``H`` first); ``extra`` names
+    per-step buffers of N rows kept for BPTT besides the gates. ``projection`` names the
+    buffer the input projection is written into: ``"A"`` of its own, or ``"H"`` (its rows
+    after the initial ones) for a cell whose gates are its output. ``fold_bias(b_ih,
+    b_hh)`` returns the bias added to the input projection. ``recurrent_grads(B, D, H)``
+    lists, after BPTT, the blocks ``(rows of weight_hh, (N, rows) gradient of those
+    recurrent pre-activations)`` of a row-layout cell. ``row_factors`` names the per-row
+    arrays of :func:`prepare` the steps read.
     """
 
     gates: tuple
+    order: tuple
+    layout: str
     state: tuple
     extra: tuple
     projection: str
@@ -98,36 +108,39 @@ DERIVATIVE_SHIFT = {"sigmoid": 0.0, "tanh": 1.0, "act": 1.0}
 def prepare(cell, p, n_rows):
     """The weights a direction's loop reads, laid out for its GEMMs and per-step calls.
 
-    ``ihT`` / ``hhT``: contiguous transposes with the sigmoid gates pre-scaled by 1/2
-    (GEMMs on a contiguous right operand are faster than on a transposed view); ``hh``:
-    the unscaled recurrent weights BPTT multiplies by; ``half``, ``offset`` and
-    ``shift``: per-column factors, repeated on ``n_rows`` rows, turning tanh outputs into
-    gate outputs and gate outputs into derivatives; ``b_hn``: the GRU's recurrent n-gate
-    bias, repeated likewise. A row vector broadcast over a step's rows is 3-4x slower in
-    numpy than a same-shape operand (one inner loop per row instead of one in all).
+    Sigmoid gates are pre-scaled by 1/2 (see above). Row layout: ``ihT`` / ``hhT``,
+    contiguous transposes (GEMMs on a contiguous right operand are faster than on a
+    transposed view); ``hh``: the unscaled recurrent weights BPTT multiplies by;
+    ``half``, ``offset`` and ``shift``: per-column factors, repeated on ``n_rows`` rows,
+    turning tanh outputs into gate outputs and gate outputs into derivatives; ``b_hn``:
+    the GRU's recurrent n-gate bias, repeated likewise. A row vector broadcast over a
+    step's rows is 3-4x slower in numpy than a same-shape operand (one inner loop per row
+    instead of one in all). Gate layout: the same weights as stacks of per-gate blocks,
+    ``(G, in, H)`` for the forward GEMMs and ``(G, H, in)`` for BPTT, ``rows`` the
+    blocks of PyTorch's matrices they come from.
     """
     H = p["weight_hh"].shape[1]
     dtype = p["weight_hh"].dtype
+    rows = [slice(k * H, (k + 1) * H) for k in cell.order]
+    scale = np.repeat(np.array([GATE_SCALE[g] for g in cell.gates], dtype=dtype), H)
+    # PyTorch's rows in the order of the cell's gates, scaled
+    ih = np.concatenate([p["weight_ih"][r] for r in rows]) * scale[:, None]
+    hh = np.concatenate([p["weight_hh"][r] for r in rows]) * scale[:, None]
+    bias = np.concatenate([cell.fold_bias(p["bias_ih"], p["bias_hh"])[r] for r in rows])
+    W = {"H": H, "rows": rows}
+    W.update(LAYOUTS[cell.layout].prepare(p, ih, hh, bias * scale, rows, cell.n_gates, H))
 
     def per_column(table):
         return np.repeat(np.array([table[g] for g in cell.gates], dtype=dtype), H)
 
-    scale = per_column(GATE_SCALE)
-    rows = {
+    factors = {
         "half": lambda: scale,
         "offset": lambda: per_column(GATE_OFFSET),
         "shift": lambda: per_column(DERIVATIVE_SHIFT),
         "b_hn": lambda: p["bias_hh"][-H:],
     }
-    W = {
-        "H": H,
-        "ihT": np.ascontiguousarray((p["weight_ih"] * scale[:, None]).T),
-        "hhT": np.ascontiguousarray((p["weight_hh"] * scale[:, None]).T),
-        "bias": cell.fold_bias(p["bias_ih"], p["bias_hh"]) * scale,
-        "hh": p["weight_hh"],
-    }
     for name in cell.row_factors:
-        W[name] = np.tile(rows[name](), (n_rows, 1))
+        W[name] = np.tile(factors[name](), (n_rows, 1))
     return W
 
 
@@ -149,61 +162,66 @@ def _elman_forward(W, B, S, a, h, p, act):
     ACTIVATIONS[act](out, out=out)
 
 
-def _elman_backward(W, B, D, S, a, h, p, act):
-    d = D["H"][h]
+def _elman_backward(W, B, D, S, a, h, p, dh, dp, act):
+    d = D["H"][dh]
     s = S["hidden"][: d.shape[0]]
     OUTPUT_DERIVATIVES[act](d, B["H"][h], s)
     np.matmul(d, W["hh"], out=s)
-    D["H"][p] += s
+    D["H"][dp] += s
 
 
 # --------------------------------------------------------------------------- LSTM
+# Gate layout, gates in the order i, f, o, g: the three sigmoid gates are one block.
 def _lstm_forward(W, B, S, a, h, p, act):
-    H = W["H"]
-    g = B["A"][a]
-    n = g.shape[0]
-    s = S["gates"][:n]
-    np.matmul(B["H"][p], W["hhT"], out=s)
+    g = B["A"][:, a]
+    n = g.shape[1]
+    s = S["gates"][:, :n]
+    np.matmul(B["H"][p], W["hh3"], out=s)
     g += s
     np.tanh(g, out=g)
-    g *= W["half"][:n]
-    g += W["offset"][:n]
+    sigmoid = g[:3]
+    sigmoid *= 0.5
+    sigmoid += 0.5
+    i, f, o, gg = g
     c = B["C"][h]
-    np.multiply(g[:, :H], g[:, 2 * H : 3 * H], out=c)
+    np.multiply(i, gg, out=c)
     tmp = S["hidden"][:n]
-    np.multiply(g[:, H : 2 * H], B["C"][p], out=tmp)
+    np.multiply(f, B["C"][p], out=tmp)
     c += tmp
     tc = B["TC"][a]
     np.tanh(c, out=tc)
-    np.multiply(g[:, 3 * H :], tc, out=B["H"][h])
+    np.multiply(o, tc, out=B["H"][h])
 
 
-def _lstm_backward(W, B, D, S, a, h, p, act):
+def _lstm_backward(W, B, D, S, a, h, p, dh, dp, act):
     """One BPTT step; the gradient of the gate pre-activations overwrites the gates."""
-    H = W["H"]
-    g = B["A"][a]
-    n = g.shape[0]
-    i, f, gg, o = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
-    tc, dh, dc = B["TC"][a], D["H"][h], D["C"][h]
+    g = B["A"][:, a]
+    n = g.shape[1]
+    i, f, o, gg = g
+    tc, dhid, dc = B["TC"][a], D["H"][dh], D["C"][dh]
     tmp, tmp2 = S["hidden"][:n], S["hidden2"][:n]
-    deriv, up = S["deriv"][:n], S["up"][:n]
-    gate_derivatives(g, W, deriv, up)
+    deriv, up = S["deriv"][:, :n], S["up"][:, :n]
+    # derivatives from the outputs: y (1 - y) for the sigmoid gates, (1 + y)(1 - y) for g
+    np.subtract(1, g, out=up)
+    np.multiply(g, up, out=deriv)
+    deriv[3] += up[3]
     # gradient with respect to each gate output (o's first), then through its activation
-    up_o = up[:, 3 * H :]
-    np.multiply(dh, tc, out=up_o)
+    np.multiply(dhid, tc, out=up[2])
     # dc_t = (carried from t+1) + dh * o * (1 - tanh(c)^2), where o tanh(c)^2 = tanh(c) h
-    np.multiply(dh, o, out=tmp)
-    np.multiply(up_o, B["H"][h], out=tmp2)
+    np.multiply(dhid, o, out=tmp)
+    np.multiply(up[2], B["H"][h], out=tmp2)
     tmp -= tmp2
     dc += tmp
     # a running sequence's previous cell gradient has no other source: written, not added
-    np.multiply(dc, f, out=D["C"][p])
-    np.multiply(dc, gg, out=up[:, :H])
-    np.multiply(dc, B["C"][p], out=up[:, H : 2 * H])
-    np.multiply(dc, i, out=up[:, 2 * H : 3 * H])
+    np.multiply(dc, f, out=D["C"][dp])
+    np.multiply(dc, gg, out=up[0])
+    np.multiply(dc, B["C"][p], out=up[1])
+    np.multiply(dc, i, out=up[3])
     np.multiply(up, deriv, out=g)
-    np.matmul(g, W["hh"], out=tmp)
-    D["H"][p] += tmp
+    back = S["gates"][:, :n]
+    np.matmul(g, W["hh3_back"], out=back)
+    np.add.reduce(back, axis=0, out=tmp)  # (np.sum's Python wrapper costs ~2 us a call)
+    D["H"][dp] += tmp
 
 
 # --------------------------------------------------------------------------- GRU
@@ -232,17 +250,17 @@ def _gru_forward(W, B, S, a, h, p, act):
     out += nn
 
 
-def _gru_backward(W, B, D, S, a, h, p, act):
+def _gru_backward(W, B, D, S, a, h, p, dh_rows, dp, act):
     """One BPTT step; the gradient of the input-side pre-activations overwrites the
     gates, that of the n gate's recurrent pre-activation (r * dn) overwrites ``HN``."""
     H = W["H"]
     g = B["A"][a]
     n = g.shape[0]
     r, z, nn = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
-    hp, hn, dh = B["H"][p], B["HN"][a], D["H"][h]
+    hp, hn, dh = B["H"][p], B["HN"][a], D["H"][dh_rows]
     tmp = S["hidden"][:n]
     np.multiply(dh, z, out=tmp)
-    D["H"][p] += tmp
+    D["H"][dp] += tmp
     deriv, up, dah = S["deriv"][:n], S["up"][:n], S["gates"][:n]
     gate_derivatives(g, W, deriv, up)
     # gradients with respect to z and n: dh * (h_prev - n) and dh * (1 - z)
@@ -258,15 +276,15 @@ def _gru_backward(W, B, D, S, a, h, p, act):
     dah[:, : 2 * H] = g[:, : 2 * H]
     dah[:, 2 * H :] = hn
     np.matmul(dah, W["hh"], out=tmp)
-    D["H"][p] += tmp
+    D["H"][dp] += tmp
 
 
-def _all_gates_recurrent_grads(B, D, H):
+def _all_gates_recurrent_grads(B, D, H, rows):
     return [(slice(None), D["A"])]
 
 
-def _gru_recurrent_grads(B, D, H):
-    return [(slice(0, 2 * H), D["A"][:, : 2 * H]), (slice(2 * H, 3 * H), B["HN"])]
+def _gru_recurrent_grads(B, D, H, rows):
+    return [(slice(0, 2 * H), D["A"][:, : 2 * H]), (slice(2 * H, 3 * H), B["HN"][rows])]
 
 
 # --------------------------------------------------------------------------- init
@@ -318,20 +336,126 @@ def _fold_gru(b_ih, b_hh):
     return folded
 
 
+# --------------------------------------------------------------------------- layouts
+# How a cell's gate matrices are laid out, and the GEMMs that depend on it: the input
+# projection before the loop, the weight gradients and the input gradient after BPTT
+# (called once per chunk of steps; ``add`` accumulates into the gradients).
+class Layout(NamedTuple):
+    prepare: Callable  # (p, ih, hh, bias, rows, G, H) -> weights for the GEMMs
+    shape: Callable  # (N, G, H) -> shape of the gate buffer ``A``
+    rows: Callable  # (A, rows) -> the gate buffer's packed rows ``rows`` (a slice)
+    project: Callable  # (W, X_in, A): A = X_in W_ih^T + bias
+    weight_grads: Callable  # (cell, W, B, D, X, H_prev, grads, rows, add)
+    input_grad: Callable  # (W, dA, p) -> gradient with respect to X
+
+
+def _matmul_into(out, a, b, add):
+    if add:
+        out += a @ b
+    else:
+        np.matmul(a, b, out=out)
+
+
+def _sum_rows_into(out, M, add):
+    # a GEMV with a ones vector: 3-4x faster than np.sum(M, axis=0) on (N, H) arrays
+    _matmul_into(out, np.ones(M.shape[0], dtype=M.dtype), M, add)
+
+
+def _rows_prepare(p, ih, hh, bias, rows, G, H):
+    return {
+        "ihT": np.ascontiguousarray(ih.T),
+        "hhT": np.ascontiguousarray(hh.T),
+        "bias": bias,
+        "hh": p["weight_hh"],
+    }
+
+
+def _rows_project(W, X_in, A):
+    np.matmul(X_in, W["ihT"], out=A)
+    A += W["bias"]
+
+
+def _rows_weight_grads(cell, W, B, D, X, H_prev, grads, rows, add):
+    dA = D["A"]
+    _matmul_into(grads["weight_ih"], dA.T, X, add)
+    _sum_rows_into(grads["bias_ih"], dA, add)
+    for block, dAh in cell.recurrent_grads(B, D, W["H"], rows):
+        _matmul_into(grads["weight_hh"][block], dAh.T, H_prev, add)
+        _sum_rows_into(grads["bias_hh"][block], dAh, add)
+
+
+def _rows_input_grad(W, dA, p):
+    return np.matmul(dA, p["weight_ih"])
+
+
+def _gates_prepare(p, ih, hh, bias, rows, G, H):
+    def blocks(m):  # (G*H, k) -> (G, H, k)
+        return m.reshape(G, H, -1)
+
+    return {
+        "ih3": np.ascontiguousarray(blocks(ih).transpose(0, 2, 1)),
+        "hh3": np.ascontiguousarray(blocks(hh).transpose(0, 2, 1)),
+        "bias3": bias.reshape(G, 1, H),
+        "hh3_back": np.stack([p["weight_hh"][r] for r in rows]),
+        "ih3_back": np.stack([p["weight_ih"][r] for r in rows]),
+    }
+
+
+def _gates_project(W, X_in, A):
+    np.matmul(X_in, W["ih3"], out=A)
+    A += W["bias3"]
+
+
+def _gates_weight_grads(cell, W, B, D, X, H_prev, grads, rows, add):
+    # every gate's recurrent pre-activation gradient is its input-side one (the
+    # gate-layout cells fold both biases)
+    for dA, block in zip(D["A"], W["rows"]):
+        _matmul_into(grads["weight_ih"][block], dA.T, X, add)
+        _matmul_into(grads["weight_hh"][block], dA.T, H_prev, add)
+        _sum_rows_into(grads["bias_ih"][block], dA, add)
+    grads["bias_hh"][...] = grads["bias_ih"]
+
+
+def _gates_input_grad(W, dA, p):
+    dX = np.matmul(dA[0], W["ih3_back"][0])
+    tmp = np.empty_like(dX)
+    for k in range(1, dA.shape[0]):
+        dX += np.matmul(dA[k], W["ih3_back"][k], out=tmp)
+    return dX
+
+
+LAYOUTS = {
+    "rows": Layout(
+        _rows_prepare, lambda N, G, H: (N, G * H), lambda A, rows: A[rows], _rows_project,
+        _rows_weight_grads, _rows_input_grad,
+    ),
+    "gates": Layout(
+        _gates_prepare, lambda N, G, H: (G, N, H), lambda A, rows: A[:, rows],
+        _gates_project, _gates_weight_grads, _gates_input_grad,
+    ),
+}
+
+
 CELLS = {
     "elman": Cell(
-        ("act",), ("H",), (), "H", (), _fold_all, _elman_forward, _elman_backward,
-        _all_gates_recurrent_grads, _init_gated(1),
+        gates=("act",), order=(0,), layout="rows", state=("H",), extra=(),
+        projection="H", row_factors=(), fold_bias=_fold_all, forward_step=_elman_forward,
+        backward_step=_elman_backward, recurrent_grads=_all_gates_recurrent_grads,
+        init=_init_gated(1),
     ),
     "lstm": Cell(
-        ("sigmoid", "sigmoid", "tanh", "sigmoid"), ("H", "C"), ("TC",), "A",
-        ("half", "offset", "shift"), _fold_all, _lstm_forward, _lstm_backward,
-        _all_gates_recurrent_grads, _init_gated(4, memory_gate=1, memory_bias=1.0),
+        # PyTorch's gates are i, f, g, o; the steps read them as i, f, o, g
+        gates=("sigmoid", "sigmoid", "sigmoid", "tanh"), order=(0, 1, 3, 2),
+        layout="gates", state=("H", "C"), extra=("TC",), projection="A", row_factors=(),
+        fold_bias=_fold_all, forward_step=_lstm_forward, backward_step=_lstm_backward,
+        recurrent_grads=None, init=_init_gated(4, memory_gate=1, memory_bias=1.0),
     ),
     "gru": Cell(
-        ("sigmoid", "sigmoid", "tanh"), ("H",), ("HN",), "A", ("shift", "b_hn"), _fold_gru,
-        _gru_forward, _gru_backward, _gru_recurrent_grads,
+        gates=("sigmoid", "sigmoid", "tanh"), order=(0, 1, 2), layout="rows",
+        state=("H",), extra=("HN",), projection="A", row_factors=("shift", "b_hn"),
+        fold_bias=_fold_gru, forward_step=_gru_forward, backward_step=_gru_backward,
+        recurrent_grads=_gru_recurrent_grads,
         # z = 0.88 at the start: the state decays slowly enough to learn long memories
-        _init_gated(3, memory_gate=1, memory_bias=2.0),
+        init=_init_gated(3, memory_gate=1, memory_bias=2.0),
     ),
 }

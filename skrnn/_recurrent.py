@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._cells import CELLS, prepare
+from ._cells import CELLS, LAYOUTS, prepare
 
 
 class Plan(NamedTuple):
@@ -146,9 +146,10 @@ def direction_forward(
     :class:`Workspace`, the buffers are its arrays named ``key + (buffer name,)``.
     """
     cell = CELLS[cell_type]
+    layout = LAYOUTS[cell.layout]
     n0, N = plan.n_initial, plan.n_rows
     W = prepare(cell, p, n0)
-    H = W["H"]
+    H, G = W["H"], cell.n_gates
     dtype = X_in.dtype
     B = {}
     for name in cell.state:
@@ -157,14 +158,13 @@ def direction_forward(
     for name in cell.extra:
         B[name] = _empty(workspace, key + (name,), (N, H), dtype)
     if cell.projection == "A":
-        B["A"] = _empty(workspace, key + ("A",), (N, cell.n_gates * H), dtype)
+        B["A"] = _empty(workspace, key + ("A",), layout.shape(N, G, H), dtype)
     else:
         B["A"] = B[cell.projection][n0:]
     # one GEMM projects the inputs of every step
-    np.matmul(X_in, W["ihT"], out=B["A"])
-    B["A"] += W["bias"]
+    layout.project(W, X_in, B["A"])
     S = {
-        "gates": np.empty((n0, cell.n_gates * H), dtype=dtype),
+        "gates": np.empty(layout.shape(n0, G, H), dtype=dtype),
         "hidden": np.empty((n0, H), dtype=dtype),
     }
     step = cell.forward_step
@@ -178,9 +178,27 @@ def final_state(B, plan, name="H"):
     return B[name][plan.n_initial + plan.last_rows]
 
 
+# BPTT walks the steps backward in chunks of about this many packed rows: the gradients of
+# the states live in a buffer of one chunk (not of the whole batch), and the weight
+# gradients are one GEMM per chunk, which is as fast as one over all rows from ~1,000 rows.
+CHUNK_ROWS = 1024
+
+
+def chunks(plan, max_rows):
+    """``(t0, t1)`` step ranges of at most ``max_rows`` packed rows (at least one step)."""
+    bounds, t0, T = [], 0, len(plan.batch_sizes)
+    offsets = plan.offsets
+    while t0 < T:
+        t1 = int(np.searchsorted(offsets, offsets[t0] + max_rows, side="right")) - 1
+        t1 = min(max(t1, t0 + 1), T)
+        bounds.append((t0, t1))
+        t0 = t1
+    return bounds
+
+
 def direction_backward(
     cell_type, p, X_in, B, plan, grads, dH=None, d_final=None, activation="tanh",
-    need_dx=True, workspace=None,
+    need_dx=True, workspace=None, max_rows=None,
 ):
     """BPTT through one direction of one layer.
 
@@ -190,56 +208,111 @@ def direction_backward(
     with respect to ``X_in`` (or None) and a dict of gradients w.r.t. the initial states.
     The gate buffers of ``B`` are overwritten by their gradients: a cache is
     backpropagated once.
+
+    The steps are walked backward in chunks of at most ``max_rows`` (default
+    ``CHUNK_ROWS``) packed rows (see :func:`chunks` and :func:`backward_chunk`). The
+    result does not depend on ``max_rows`` beyond rounding.
     """
-    cell = CELLS[cell_type]
-    n0, N = plan.n_initial, plan.n_rows
-    W = prepare(cell, p, n0)
-    H = W["H"]
-    dtype = X_in.dtype
+    run = BackwardRun(
+        cell_type, p, X_in, B, plan, grads, d_final, activation, need_dx, workspace,
+    )
+    dX = np.empty((plan.n_rows, X_in.shape[1]), dtype=X_in.dtype) if need_dx else None
+    for t0, t1 in reversed(chunks(plan, max_rows or CHUNK_ROWS)):
+        rows = _rows(plan, t0, t1)
+        dx = backward_chunk(run, t0, t1, None if dH is None else dH[rows])
+        if need_dx:
+            dX[rows] = dx
+    return dX, run.carry
+
+
+class BackwardRun:
+    """What BPTT through one direction of one layer carries from chunk to chunk: the
+    step weights and scratch, the state gradients at the chunk boundary (``carry``; the
+    initial-state gradients once the first chunk is done) and whether the parameter
+    gradients were written yet."""
+
+    def __init__(self, cell_type, p, X_in, B, plan, grads, d_final, activation, need_dx,
+                 workspace):
+        self.cell = CELLS[cell_type]
+        self.layout = LAYOUTS[self.cell.layout]
+        n0 = plan.n_initial
+        self.W = prepare(self.cell, p, n0)
+        H, G = self.W["H"], self.cell.n_gates
+        dtype = X_in.dtype
+        self.S = {
+            name: np.empty(self.layout.shape(n0, G, H), dtype=dtype)
+            for name in ("gates", "deriv", "up")
+        }
+        self.S["hidden"] = np.empty((n0, H), dtype=dtype)
+        self.S["hidden2"] = np.empty((n0, H), dtype=dtype)
+        self.p, self.X_in, self.B, self.plan, self.grads = p, X_in, B, plan, grads
+        self.d_final, self.activation, self.need_dx = d_final, activation, need_dx
+        self.workspace = workspace
+        self.carry = None
+        self.written = False
+
+
+def _rows(plan, t0, t1):
+    return slice(int(plan.offsets[t0]), int(plan.offsets[t1]))
+
+
+def backward_chunk(run, t0, t1, dH):
+    """BPTT through steps ``t0:t1`` of ``run``, after every later chunk.
+
+    ``dH`` holds the output gradients of the chunk's packed rows (or None). The chunk's
+    state gradients are laid out like the buffers of its :func:`window` plan: the first
+    rows belong to the state the chunk starts from, and what they hold at the end is
+    carried into the last step of the chunk before it. Adds the chunk's share to the
+    parameter gradients; returns the gradient with respect to the chunk's input rows
+    (or None).
+    """
+    cell, layout, plan, B = run.cell, run.layout, run.plan, run.B
+    H = run.W["H"]
+    wp = window(plan, t0, t1)
+    n0w, rows = wp.n_initial, _rows(plan, t0, t1)
     D = {}
     for name in cell.state:
-        # one buffer per state for all layers and directions (each is dead when its call
-        # returns), filled rather than np.zeros: calloc's lazily zeroed pages fault twice
-        # (read, then write) in the loop's read-modify-write
-        D[name] = _empty(workspace, ("grad", name), (n0 + N, H), dtype)
+        # one buffer per state for all chunks, layers and directions; filled rather than
+        # np.zeros: calloc's lazily zeroed pages fault twice (read, then write) in the
+        # loop's read-modify-write
+        D[name] = _empty(run.workspace, ("grad", name), (n0w + wp.n_rows, H), B["H"].dtype)
         D[name].fill(0)
     if dH is not None:
-        D["H"][n0:] = dH
-    if d_final is not None:
-        for name, value in d_final.items():
-            D[name][n0 + plan.last_rows] += value
+        D["H"][n0w:] = dH
+    # the rows of each sequence's last step in the chunk: its final-state gradient if it
+    # ends here, the gradient carried back from the next chunk if it goes on
+    last = n0w + wp.last_rows
+    if run.d_final is not None:
+        ends = plan.lengths[:n0w] <= t1
+        for name, value in run.d_final.items():
+            D[name][last[ends]] += value[:n0w][ends]
+    if run.carry is not None:
+        for name, value in run.carry.items():
+            D[name][last[: len(value)]] += value
     # each step turns its gates (or, for a cell whose gates are its output, its output
     # gradient) into the gradient of its pre-activations, in place
-    D["A"] = B["A"] if cell.projection == "A" else D[cell.projection][n0:]
-    S = {
-        name: np.empty((n0, cell.n_gates * H), dtype=dtype)
-        for name in ("gates", "deriv", "up")
-    }
-    S["hidden"] = np.empty((n0, H), dtype=dtype)
-    S["hidden2"] = np.empty((n0, H), dtype=dtype)
-    step = cell.backward_step
-    for a, h, prev in zip(reversed(plan.a_rows), reversed(plan.h_rows), reversed(plan.p_rows)):
-        step(W, B, D, S, a, h, prev, activation)
-
-    # the weight gradients: one GEMM each over all steps
-    dA = D["A"]
-    np.matmul(dA.T, X_in, out=grads["weight_ih"])
-    np.sum(dA, axis=0, out=grads["bias_ih"])
-    H_prev = _previous_states(B["H"], plan)
-    for rows, dAh in cell.recurrent_grads(B, D, H):
-        np.matmul(dAh.T, H_prev, out=grads["weight_hh"][rows])
-        np.sum(dAh, axis=0, out=grads["bias_hh"][rows])
-    dX = np.matmul(dA, p["weight_ih"]) if need_dx else None
-    # copies, so that the (N, H) gradient buffers are freed with this call
-    return dX, {name: D[name][:n0].copy() for name in cell.state}
+    step, W, S, act = cell.backward_step, run.W, run.S, run.activation
+    for t in range(t1 - 1, t0 - 1, -1):
+        k = t - t0
+        step(W, B, D, S, plan.a_rows[t], plan.h_rows[t], plan.p_rows[t], wp.h_rows[k],
+             wp.p_rows[k], act)
+    D["A"] = layout.rows(B["A"], rows) if cell.projection == "A" else D["H"][n0w:]
+    # the weight gradients: one GEMM each (per gate block) over the chunk's steps
+    layout.weight_grads(
+        cell, W, B, D, run.X_in[rows], _previous_states(B["H"], plan, rows), run.grads,
+        rows, run.written,
+    )
+    run.written = True
+    run.carry = {name: D[name][:n0w].copy() for name in cell.state}
+    return layout.input_grad(W, D["A"], run.p) if run.need_dx else None
 
 
-def _previous_states(H_buffer, plan):
-    """(N, H): the state each packed row's step started from."""
+def _previous_states(H_buffer, plan, rows):
+    """The state each packed row of ``rows`` (a slice) started from."""
     if plan.batch_sizes[-1] == plan.n_initial:
         # every sequence runs every step: row r started from buffer row r, no copy needed
-        return H_buffer[: plan.n_rows]
-    return H_buffer[plan.prev_index]
+        return H_buffer[rows]
+    return H_buffer[plan.prev_index[rows]]
 
 
 # --------------------------------------------------------------------------- the stack
@@ -337,7 +410,24 @@ def stack_backward(
     stack's input (if ``need_dx``) and, per layer and direction, w.r.t. initial states.
     """
     n_dirs = len(layers[0])
-    if n_dirs == 2 and reverse is None:
+    d_finals = []
+    for l in range(len(layers)):
+        H = layers[l][0]["weight_hh"].shape[1]
+        per_direction = []
+        for d in range(n_dirs):
+            dfin = None
+            if d_final is not None and l == len(layers) - 1:
+                dfin = {"H": d_final[:, d * H : (d + 1) * H]}
+            if d_states is not None and d_states[l][d]:
+                dfin = _add_state_grads(dfin, d_states[l][d])
+            per_direction.append(dfin)
+        d_finals.append(per_direction)
+    if n_dirs == 1:
+        return _stack_backward_by_chunks(
+            cell_type, layers, cache, plan, grads, d_output, d_finals, activation,
+            need_dx, workspace,
+        )
+    if reverse is None:
         reverse = plan.reverse
     d_out = d_output
     d_initial = [None] * len(layers)
@@ -352,16 +442,11 @@ def stack_backward(
             dH = None
             if d_out is not None:
                 dH = d_out[:, cols] if d == 0 else d_out[:, cols][reverse]
-            dfin = None
-            if d_final is not None and l == len(layers) - 1:
-                dfin = {"H": d_final[:, cols]}
-            if d_states is not None and d_states[l][d]:
-                dfin = _add_state_grads(dfin, d_states[l][d])
             x_d = x if d == 0 else x[reverse]
             want_dx = need_dx or l > 0
             dx, d0 = direction_backward(
-                cell_type, p, x_d, cache.buffers[l][d], plan, grads[l][d], dH, dfin,
-                activation, want_dx, workspace,
+                cell_type, p, x_d, cache.buffers[l][d], plan, grads[l][d], dH,
+                d_finals[l][d], activation, want_dx, workspace,
             )
             d_initial[l].append(d0)
             if want_dx:
@@ -372,6 +457,39 @@ def stack_backward(
         d_out = dx_total
         dX = dx_total
     return dX, d_initial
+
+
+def _stack_backward_by_chunks(
+    cell_type, layers, cache, plan, grads, d_output, d_finals, activation, need_dx,
+    workspace,
+):
+    """BPTT through a stack of one-directional layers, chunk by chunk across layers.
+
+    All layers walk the same chunks of steps backward, and a chunk goes through the
+    whole stack before the next: the gradient a layer passes to the one below lives for
+    one chunk, so no (N, H) gradient array exists between layers. (A backward direction
+    reads its steps in the other order, so bidirectional stacks go layer by layer.)
+    """
+    runs = [
+        BackwardRun(
+            cell_type, layers[l][0], cache.inputs[l], cache.buffers[l][0], plan,
+            grads[l][0], d_finals[l][0], activation, need_dx or l > 0, workspace,
+        )
+        for l in range(len(layers))
+    ]
+    dX = None
+    if need_dx:
+        dX = np.empty_like(cache.inputs[0])
+    for t0, t1 in reversed(chunks(plan, CHUNK_ROWS)):
+        rows = _rows(plan, t0, t1)
+        d = None if d_output is None else d_output[rows]
+        for l in range(len(layers) - 1, -1, -1):
+            d = backward_chunk(runs[l], t0, t1, d)
+            if d is not None and cache.masks[l] is not None:
+                d *= cache.masks[l][rows]
+        if need_dx:
+            dX[rows] = d
+    return dX, [[run.carry] for run in runs]
 
 
 def _add_state_grads(d_final, d_states):

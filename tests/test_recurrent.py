@@ -7,7 +7,9 @@ import pytest
 
 from skrnn import _network as net
 from skrnn import _recurrent as rec
-from skrnn._input import check_sequence_list
+from skrnn._input import check_sequence_list, check_token_list
+
+from ._gradcheck import numerical_gradient, relative_error
 
 CELL_TYPES = ["elman", "lstm", "gru"]
 
@@ -242,3 +244,102 @@ def test_workspace_reuse_changes_no_result(cell_type):
         assert loss_ws == loss
         np.testing.assert_array_equal(grad_ws, grad)
     assert workspace.nbytes > 0
+
+
+# --------------------------------------------------------------------------- chunked BPTT
+@pytest.mark.parametrize("cell_type", CELL_TYPES)
+@pytest.mark.parametrize("max_rows", [1, 3, 7, 10])
+def test_bptt_in_chunks_equals_one_pass(cell_type, max_rows):
+    """Walking the steps backward in chunks (state gradients carried between chunks,
+    weight gradients summed per chunk) gives the gradients of one pass over all steps,
+    with output and final-state gradients on a ragged batch."""
+    rng = np.random.RandomState(0)
+    lengths = np.array([9, 9, 7, 4, 4, 2, 1])
+    plan = rec.make_plan(lengths)
+    spec, _, flat, _ = _model(cell_type, (5,), False, [3])
+    p = net.unpack(flat, spec).recurrent[0]
+    X = rng.normal(size=(plan.n_rows, 3))
+    dH = rng.normal(size=(plan.n_rows, 5))
+    d_final = {name: rng.normal(size=(len(lengths), 5)) for name in ("H", "C")}
+    if cell_type != "lstm":
+        del d_final["C"]
+    h0 = {name: rng.normal(size=(len(lengths), 5)) for name in d_final}
+    results = []
+    for rows in (None, max_rows):
+        B = rec.direction_forward(cell_type, p, X, plan, h0=h0)
+        grads = {key: np.empty_like(value) for key, value in p.items()}
+        dX, d0 = rec.direction_backward(
+            cell_type, p, X, B, plan, grads, dH=dH, d_final=d_final, max_rows=rows,
+        )
+        results.append((grads, dX, d0))
+    (g1, dX1, d01), (g2, dX2, d02) = results
+    assert len(rec.chunks(plan, max_rows)) > 1
+    for key in g1:
+        np.testing.assert_allclose(g2[key], g1[key], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(dX2, dX1, rtol=1e-12, atol=1e-13)
+    for name in d01:
+        np.testing.assert_allclose(d02[name], d01[name], rtol=1e-12, atol=1e-13)
+
+
+def test_chunks_cover_every_step_once():
+    plan = rec.make_plan(np.array([6, 6, 5, 3, 1]))
+    for max_rows in (1, 2, 5, 8, 100):
+        bounds = rec.chunks(plan, max_rows)
+        steps = [t for t0, t1 in bounds for t in range(t0, t1)]
+        assert steps == list(range(6))
+        for t0, t1 in bounds:
+            rows = plan.offsets[t1] - plan.offsets[t0]
+            assert rows <= max_rows or t1 == t0 + 1
+
+
+@pytest.mark.parametrize("cell_type", CELL_TYPES)
+def test_bptt_gradient_buffers_are_one_chunk(cell_type):
+    """The state gradients BPTT keeps span one chunk, not the whole batch: a batch of
+    20,000 rows leaves gradient buffers of CHUNK_ROWS rows (plus the initial block)."""
+    spec, seqs, flat, Y = _model(cell_type, (8,), False, [500] * 40, dtype=np.float32)
+    workspace = rec.Workspace()
+    params, grad = net.unpack(flat, spec), np.empty_like(flat)
+    batch = net.make_batch(seqs, np.arange(40))
+    net.loss_grad(params, net.unpack(grad, spec), spec, batch, Y, None, "squared_error",
+                  flat=flat, grad_flat=grad, workspace=workspace)
+    grad_buffers = {k: v for k, v in workspace._buffers.items() if k[0] == "grad"}
+    assert grad_buffers
+    for buf in grad_buffers.values():
+        assert buf.size <= (rec.CHUNK_ROWS + 40) * 8
+
+
+@pytest.mark.parametrize("cell_type", CELL_TYPES)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_stacked_bptt_chunk_by_chunk_equals_one_pass(cell_type, bidirectional, monkeypatch):
+    """A stack walked chunk by chunk through all its layers (the gradient between
+    layers lives for one chunk) gives the gradients of one pass, and both are the
+    finite-difference gradient, with an embedding reading the input gradient, output
+    gradients on every step (mean pooling) and dropout between layers."""
+    rng = np.random.RandomState(1)
+    lengths = [5, 2, 5, 4, 1]
+    seqs = check_token_list([rng.randint(1, 5, size=n) for n in lengths], "X", "test")
+    spec = net.NetSpec(cell_type, 2, (3, 2), bidirectional, 2, n_tokens=5,
+                       pooling="mean")
+    flat = net.init_params(spec, rng, np.float64)
+    flat += 0.2 * rng.normal(size=flat.shape)
+    Y = rng.normal(size=(len(lengths), 2))
+    batch = net.make_batch(seqs, np.arange(len(lengths)))
+
+    def loss_grad(grad=None):
+        # the same dropout masks at every call: the loss is a function of ``flat``
+        return net.loss_grad(
+            net.unpack(flat, spec), net.unpack(np.empty_like(flat) if grad is None
+                                                else grad, spec),
+            spec, batch, Y[batch.order], None, "squared_error", flat=flat,
+            grad_flat=grad, dropout=0.3, rng=np.random.RandomState(0),
+        )
+
+    grads = []
+    for chunk_rows in (100_000, 4):
+        monkeypatch.setattr(rec, "CHUNK_ROWS", chunk_rows)
+        grads.append(np.empty_like(flat))
+        loss_grad(grads[-1])
+    assert len(rec.chunks(batch.plan, 4)) > 2
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-11, atol=1e-13)
+    numeric = numerical_gradient(loss_grad, flat)
+    assert relative_error(grads[1], numeric) < 1e-6
