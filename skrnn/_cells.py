@@ -25,10 +25,10 @@ Layout shared by all cells (see ``_recurrent.py`` for how it is built):
   hands back the gradient with respect to the initial state for free.
 
 Step arguments: ``W`` the weights laid out by :func:`prepare`, ``B`` the buffers, ``D``
-their gradients, ``S`` per-step scratch of ``n0`` rows (nothing outlives a step but the
-buffers), ``a`` slices rows of ``A`` (and of other per-step buffers), ``h`` the same
-step's rows of the state buffers, ``p`` the previous step's rows of the state buffers that
-belong to the sequences still running; ``dh`` and ``dp`` are the same two row sets of the
+their gradients, ``S`` per-step scratch and per-row factors, already cut to the step's
+rows (nothing outlives a step but the buffers), ``a`` slices rows of ``A`` (and of other
+per-step buffers), ``h`` the same step's rows of the state buffers, ``p`` the previous
+step's rows of the state buffers that belong to the sequences still running; ``dh`` and ``dp`` are the same two row sets of the
 gradient buffers ``D``, which BPTT keeps for one chunk of steps at a time (see
 ``_recurrent.direction_backward``). Weights follow PyTorch: gates stacked along the
 first axis of ``weight_ih`` (G*H, D) and ``weight_hh`` (G*H, H), in the order i, f, g, o
@@ -99,7 +99,6 @@ class Cell(NamedTuple):
 # tanh is faster than exp). The x / 2 is folded into the weights and biases of the sigmoid
 # gates (a power of two, so exactly), which lets one tanh call cover every gate of a step.
 GATE_SCALE = {"sigmoid": 0.5, "tanh": 1.0, "act": 1.0}
-GATE_OFFSET = {"sigmoid": 0.5, "tanh": 0.0, "act": 0.0}
 # with y the gate's output, its derivative is (y + DERIVATIVE_SHIFT) * (1 - y):
 # y (1 - y) for the logistic function, (1 + y)(1 - y) for tanh
 DERIVATIVE_SHIFT = {"sigmoid": 0.0, "tanh": 1.0, "act": 1.0}
@@ -111,11 +110,10 @@ def prepare(cell, p, n_rows):
     Sigmoid gates are pre-scaled by 1/2 (see above). Row layout: ``ihT`` / ``hhT``,
     contiguous transposes (GEMMs on a contiguous right operand are faster than on a
     transposed view); ``hh``: the unscaled recurrent weights BPTT multiplies by;
-    ``half``, ``offset`` and ``shift``: per-column factors, repeated on ``n_rows`` rows,
-    turning tanh outputs into gate outputs and gate outputs into derivatives; ``b_hn``:
-    the GRU's recurrent n-gate bias, repeated likewise. A row vector broadcast over a
-    step's rows is 3-4x slower in numpy than a same-shape operand (one inner loop per row
-    instead of one in all). Gate layout: the same weights as stacks of per-gate blocks,
+    ``shift``: per-column factors, repeated on ``n_rows`` rows, turning gate outputs
+    into derivatives; ``b_hn``: the GRU's recurrent n-gate bias, repeated likewise. A
+    row vector broadcast over a step's rows is 3-4x slower in numpy than a same-shape
+    operand (one inner loop per row instead of one in all). Gate layout: the same weights as stacks of per-gate blocks,
     ``(G, in, H)`` for the forward GEMMs and ``(G, H, in)`` for BPTT, ``rows`` the
     blocks of PyTorch's matrices they come from.
     """
@@ -134,8 +132,6 @@ def prepare(cell, p, n_rows):
         return np.repeat(np.array([table[g] for g in cell.gates], dtype=dtype), H)
 
     factors = {
-        "half": lambda: scale,
-        "offset": lambda: per_column(GATE_OFFSET),
         "shift": lambda: per_column(DERIVATIVE_SHIFT),
         "b_hn": lambda: p["bias_hh"][-H:],
     }
@@ -144,10 +140,10 @@ def prepare(cell, p, n_rows):
     return W
 
 
-def gate_derivatives(g, W, out, tmp):
+def gate_derivatives(g, shift, out, tmp):
     """``out = dy/dx`` of every gate of a step from the gate outputs ``g``, in 3 calls."""
     np.subtract(1, g, out=tmp)
-    np.add(g, W["shift"][: g.shape[0]], out=out)
+    np.add(g, shift, out=out)
     out *= tmp
 
 
@@ -156,7 +152,7 @@ def gate_derivatives(g, W, out, tmp):
 # activates in place; BPTT likewise turns ``dH`` into the pre-activation gradient in place.
 def _elman_forward(W, B, S, a, h, p, act):
     out = B["H"][h]
-    s = S["hidden"][: out.shape[0]]
+    s = S["hidden"]
     np.matmul(B["H"][p], W["hhT"], out=s)
     out += s
     ACTIVATIONS[act](out, out=out)
@@ -164,7 +160,7 @@ def _elman_forward(W, B, S, a, h, p, act):
 
 def _elman_backward(W, B, D, S, a, h, p, dh, dp, act):
     d = D["H"][dh]
-    s = S["hidden"][: d.shape[0]]
+    s = S["hidden"]
     OUTPUT_DERIVATIVES[act](d, B["H"][h], s)
     np.matmul(d, W["hh"], out=s)
     D["H"][dp] += s
@@ -174,8 +170,7 @@ def _elman_backward(W, B, D, S, a, h, p, dh, dp, act):
 # Gate layout, gates in the order i, f, o, g: the three sigmoid gates are one block.
 def _lstm_forward(W, B, S, a, h, p, act):
     g = B["A"][:, a]
-    n = g.shape[1]
-    s = S["gates"][:, :n]
+    s = S["gates"]
     np.matmul(B["H"][p], W["hh3"], out=s)
     g += s
     np.tanh(g, out=g)
@@ -185,7 +180,7 @@ def _lstm_forward(W, B, S, a, h, p, act):
     i, f, o, gg = g
     c = B["C"][h]
     np.multiply(i, gg, out=c)
-    tmp = S["hidden"][:n]
+    tmp = S["hidden"]
     np.multiply(f, B["C"][p], out=tmp)
     c += tmp
     tc = B["TC"][a]
@@ -196,11 +191,10 @@ def _lstm_forward(W, B, S, a, h, p, act):
 def _lstm_backward(W, B, D, S, a, h, p, dh, dp, act):
     """One BPTT step; the gradient of the gate pre-activations overwrites the gates."""
     g = B["A"][:, a]
-    n = g.shape[1]
     i, f, o, gg = g
     tc, dhid, dc = B["TC"][a], D["H"][dh], D["C"][dh]
-    tmp, tmp2 = S["hidden"][:n], S["hidden2"][:n]
-    deriv, up = S["deriv"][:, :n], S["up"][:, :n]
+    tmp, tmp2 = S["hidden"], S["hidden2"]
+    deriv, up = S["deriv"], S["up"]
     # derivatives from the outputs: y (1 - y) for the sigmoid gates, (1 + y)(1 - y) for g
     np.subtract(1, g, out=up)
     np.multiply(g, up, out=deriv)
@@ -218,7 +212,7 @@ def _lstm_backward(W, B, D, S, a, h, p, dh, dp, act):
     np.multiply(dc, B["C"][p], out=up[1])
     np.multiply(dc, i, out=up[3])
     np.multiply(up, deriv, out=g)
-    back = S["gates"][:, :n]
+    back = S["gates"]
     np.matmul(g, W["hh3_back"], out=back)
     np.add.reduce(back, axis=0, out=tmp)  # (np.sum's Python wrapper costs ~2 us a call)
     D["H"][dp] += tmp
@@ -228,8 +222,7 @@ def _lstm_backward(W, B, D, S, a, h, p, dh, dp, act):
 def _gru_forward(W, B, S, a, h, p, act):
     H = W["H"]
     g = B["A"][a]
-    n = g.shape[0]
-    s = S["gates"][:n]
+    s = S["gates"]
     hp = B["H"][p]
     np.matmul(hp, W["hhT"], out=s)
     rz = g[:, : 2 * H]
@@ -239,8 +232,8 @@ def _gru_forward(W, B, S, a, h, p, act):
     rz += 0.5
     r, z, nn = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
     hn = B["HN"][a]
-    np.add(s[:, 2 * H :], W["b_hn"][:n], out=hn)
-    tmp = S["hidden"][:n]
+    np.add(s[:, 2 * H :], S["b_hn"], out=hn)
+    tmp = S["hidden"]
     np.multiply(r, hn, out=tmp)
     nn += tmp
     np.tanh(nn, out=nn)
@@ -255,14 +248,13 @@ def _gru_backward(W, B, D, S, a, h, p, dh_rows, dp, act):
     gates, that of the n gate's recurrent pre-activation (r * dn) overwrites ``HN``."""
     H = W["H"]
     g = B["A"][a]
-    n = g.shape[0]
     r, z, nn = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
     hp, hn, dh = B["H"][p], B["HN"][a], D["H"][dh_rows]
-    tmp = S["hidden"][:n]
+    tmp = S["hidden"]
     np.multiply(dh, z, out=tmp)
     D["H"][dp] += tmp
-    deriv, up, dah = S["deriv"][:n], S["up"][:n], S["gates"][:n]
-    gate_derivatives(g, W, deriv, up)
+    deriv, up, dah = S["deriv"], S["up"], S["gates"]
+    gate_derivatives(g, S["shift"], deriv, up)
     # gradients with respect to z and n: dh * (h_prev - n) and dh * (1 - z)
     np.subtract(hp, nn, out=up[:, H : 2 * H])
     up[:, H : 2 * H] *= dh

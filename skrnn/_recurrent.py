@@ -167,10 +167,23 @@ def direction_forward(
         "gates": np.empty(layout.shape(n0, G, H), dtype=dtype),
         "hidden": np.empty((n0, H), dtype=dtype),
     }
+    S.update((name, W[name]) for name in cell.row_factors)
     step = cell.forward_step
-    for a, h, prev in zip(plan.a_rows, plan.h_rows, plan.p_rows):
-        step(W, B, S, a, h, prev, activation)
+    cuts = step_rows(S, plan.batch_sizes.tolist())
+    for a, h, prev, S_t in zip(plan.a_rows, plan.h_rows, plan.p_rows, cuts):
+        step(W, B, S_t, a, h, prev, activation)
     return B
+
+
+def step_rows(S, sizes):
+    """For each step of ``sizes`` rows, the arrays of ``S`` (rows on their second-to-last
+    axis) cut to the step's rows; cut once for every run of equal sizes, which saves
+    a handful of views per step."""
+    cut, last = None, -1
+    for n in sizes:
+        if n != last:
+            cut, last = {k: v[..., :n, :] for k, v in S.items()}, n
+        yield cut
 
 
 def final_state(B, plan, name="H"):
@@ -245,6 +258,7 @@ class BackwardRun:
         }
         self.S["hidden"] = np.empty((n0, H), dtype=dtype)
         self.S["hidden2"] = np.empty((n0, H), dtype=dtype)
+        self.S.update((name, self.W[name]) for name in self.cell.row_factors)
         self.p, self.X_in, self.B, self.plan, self.grads = p, X_in, B, plan, grads
         self.d_final, self.activation, self.need_dx = d_final, activation, need_dx
         self.workspace = workspace
@@ -291,10 +305,12 @@ def backward_chunk(run, t0, t1, dH):
             D[name][last[: len(value)]] += value
     # each step turns its gates (or, for a cell whose gates are its output, its output
     # gradient) into the gradient of its pre-activations, in place
-    step, W, S, act = cell.backward_step, run.W, run.S, run.activation
-    for t in range(t1 - 1, t0 - 1, -1):
+    step, W, act = cell.backward_step, run.W, run.activation
+    steps = range(t1 - 1, t0 - 1, -1)
+    cuts = step_rows(run.S, [int(plan.batch_sizes[t]) for t in steps])
+    for t, S_t in zip(steps, cuts):
         k = t - t0
-        step(W, B, D, S, plan.a_rows[t], plan.h_rows[t], plan.p_rows[t], wp.h_rows[k],
+        step(W, B, D, S_t, plan.a_rows[t], plan.h_rows[t], plan.p_rows[t], wp.h_rows[k],
              wp.p_rows[k], act)
     D["A"] = layout.rows(B["A"], rows) if cell.projection == "A" else D["H"][n0w:]
     # the weight gradients: one GEMM each (per gate block) over the chunk's steps
