@@ -198,15 +198,25 @@ CHUNK_ROWS = 1024
 
 
 def chunks(plan, max_rows):
-    """``(t0, t1)`` step ranges of at most ``max_rows`` packed rows (at least one step)."""
-    bounds, t0, T = [], 0, len(plan.batch_sizes)
-    offsets = plan.offsets
-    while t0 < T:
-        t1 = int(np.searchsorted(offsets, offsets[t0] + max_rows, side="right")) - 1
-        t1 = min(max(t1, t0 + 1), T)
-        bounds.append((t0, t1))
-        t0 = t1
-    return bounds
+    """``(t0, t1)`` step ranges of at most ``max_rows`` packed rows (at least one step),
+    as few as that allows and of about equal size (no small GEMM for a short tail)."""
+    offsets, T, N = plan.offsets, len(plan.batch_sizes), plan.n_rows
+    n_chunks = -(-N // max_rows)
+    # cut at the step boundary nearest to each equal share of the rows
+    ideal = np.arange(1, n_chunks) * (N / n_chunks)
+    after = np.searchsorted(offsets, ideal)
+    nearer_before = ideal - offsets[after - 1] < offsets[after] - ideal
+    cuts = np.where(nearer_before, after - 1, after)
+    bounds = np.unique(np.concatenate([[0], cuts, [T]]))
+    sizes = np.diff(offsets[bounds])
+    if np.any((sizes > max_rows) & (np.diff(bounds) > 1)):
+        # a cut moved to the nearer boundary overfilled a chunk: fill them greedily
+        bounds, t0 = [0], 0
+        while t0 < T:
+            t1 = int(np.searchsorted(offsets, offsets[t0] + max_rows, side="right")) - 1
+            t0 = min(max(t1, t0 + 1), T)
+            bounds.append(t0)
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def direction_backward(
