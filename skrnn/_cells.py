@@ -400,11 +400,22 @@ def _gates_project(W, X_in, A):
 
 def _gates_weight_grads(cell, W, B, D, X, H_prev, grads, rows, add):
     # every gate's recurrent pre-activation gradient is its input-side one (the
-    # gate-layout cells fold both biases)
-    for dA, block in zip(D["A"], W["rows"]):
-        _matmul_into(grads["weight_ih"][block], dA.T, X, add)
-        _matmul_into(grads["weight_hh"][block], dA.T, H_prev, add)
-        _sum_rows_into(grads["bias_ih"][block], dA, add)
+    # gate-layout cells fold both biases); one batched GEMM per weight for all gates,
+    # each gate's block then lands in PyTorch's row order
+    dA = D["A"]
+    G, n, H = dA.shape
+    dAT = dA.transpose(0, 2, 1)
+    order = list(cell.order)
+    for name, value in (
+        ("weight_ih", np.matmul(dAT, X)),
+        ("weight_hh", np.matmul(dAT, H_prev)),
+        ("bias_ih", np.matmul(np.ones(n, dtype=dA.dtype), dA)),
+    ):
+        blocks = grads[name].reshape(G, H, -1)
+        if add:
+            blocks[order] += value.reshape(blocks[order].shape)
+        else:
+            blocks[order] = value.reshape(blocks[order].shape)
     grads["bias_hh"][...] = grads["bias_ih"]
 
 
