@@ -10,12 +10,13 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.utils import estimator_checks as checks
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skrnn import RNNClassifier
 from skrnn.datasets import make_negation_sentiment
 from skrnn.preprocessing import TextSequencer
+
+from ._api_checks import TEXT_API_CHECKS
 
 DOCS = ["The film was good.", "Not good, not bad: boring!", "good good fun"]
 
@@ -151,24 +152,9 @@ def test_errors():
         TextSequencer(analyzer="char_wb").fit(DOCS)
 
 
-# scikit-learn skips its data checks for string input (as for CountVectorizer); these
-# are the checks of the estimator API that do apply to a text transformer
-API_CHECKS = [
-    checks.check_estimator_cloneable,
-    checks.check_estimator_repr,
-    checks.check_no_attributes_set_in_init,
-    checks.check_parameters_default_constructible,
-    checks.check_get_params_invariance,
-    checks.check_set_params,
-    checks.check_do_not_raise_errors_in_init_or_set_params,
-    checks.check_estimator_tags_renamed,
-    checks.check_valid_tag_types,
-    checks.check_mixin_order,
-    checks.check_param_validation,
-]
 
 
-@pytest.mark.parametrize("check", API_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("check", TEXT_API_CHECKS, ids=lambda c: c.__name__)
 def test_sklearn_api_checks(check):
     check("TextSequencer", TextSequencer())
 

@@ -10,13 +10,14 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import Bunch
-from sklearn.utils import estimator_checks as checks
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skrnn import RNNClassifier
 from skrnn.datasets import _word_vectors as wvmod
 from skrnn.datasets import load_word_vectors
 from skrnn.preprocessing import WordVectorSequencer
+
+from ._api_checks import TEXT_API_CHECKS
 
 # two families of words with disjoint neighbours: adjectives sit between a determiner
 # and a noun, nouns between an adjective and a verb
@@ -250,22 +251,9 @@ def test_target_encoding_multiclass_and_errors():
         WordVectorSequencer(word_vectors=WV, target_encoding=True, cv=1).fit(X, y)
 
 
-API_CHECKS = [
-    checks.check_estimator_cloneable,
-    checks.check_estimator_repr,
-    checks.check_no_attributes_set_in_init,
-    checks.check_parameters_default_constructible,
-    checks.check_get_params_invariance,
-    checks.check_set_params,
-    checks.check_do_not_raise_errors_in_init_or_set_params,
-    checks.check_estimator_tags_renamed,
-    checks.check_valid_tag_types,
-    checks.check_mixin_order,
-    checks.check_param_validation,
-]
 
 
-@pytest.mark.parametrize("check", API_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("check", TEXT_API_CHECKS, ids=lambda c: c.__name__)
 def test_sklearn_api_checks(check):
     # like TextSequencer (and CountVectorizer), a text transformer: sklearn skips the
     # numeric-data checks; these are the API checks that apply
