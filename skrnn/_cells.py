@@ -28,11 +28,11 @@ Step arguments: ``W`` the weights laid out by :func:`prepare`, ``B`` the buffers
 their gradients, ``S`` per-step scratch and per-row factors, already cut to the step's
 rows (nothing outlives a step but the buffers), ``a`` slices rows of ``A`` (and of other
 per-step buffers), ``h`` the same step's rows of the state buffers, ``p`` the previous
-step's rows of the state buffers that belong to the sequences still running; ``dh`` and ``dp`` are the same two row sets of the
-gradient buffers ``D``, which BPTT keeps for one chunk of steps at a time (see
-``_recurrent.direction_backward``). Weights follow PyTorch: gates stacked along the
-first axis of ``weight_ih`` (G*H, D) and ``weight_hh`` (G*H, H), in the order i, f, g, o
-(LSTM) and r, z, n (GRU).
+step's rows of the state buffers that belong to the sequences still running; ``dh`` and
+``dp`` are the same two row sets of the gradient buffers ``D``, which BPTT keeps for one
+chunk of steps at a time (see ``_recurrent.backward_chunk``). Weights follow PyTorch:
+gates stacked along the first axis of ``weight_ih`` (G*H, D) and ``weight_hh`` (G*H, H),
+in the order i, f, g, o (LSTM) and r, z, n (GRU).
 """
 
 from typing import Callable, NamedTuple
@@ -71,10 +71,10 @@ class Cell(NamedTuple):
     per-step buffers of N rows kept for BPTT besides the gates. ``projection`` names the
     buffer the input projection is written into: ``"A"`` of its own, or ``"H"`` (its rows
     after the initial ones) for a cell whose gates are its output. ``fold_bias(b_ih,
-    b_hh)`` returns the bias added to the input projection. ``recurrent_grads(B, D, H)``
-    lists, after BPTT, the blocks ``(rows of weight_hh, (N, rows) gradient of those
-    recurrent pre-activations)`` of a row-layout cell. ``row_factors`` names the per-row
-    arrays of :func:`prepare` the steps read.
+    b_hh)`` returns the bias added to the input projection. ``recurrent_grads(B, D, H,
+    rows)`` lists, after BPTT of the packed rows ``rows``, the blocks ``(rows of
+    weight_hh, gradient of those recurrent pre-activations)`` of a row-layout cell.
+    ``row_factors`` names the per-row arrays of :func:`prepare` the steps read.
     """
 
     gates: tuple
@@ -113,9 +113,10 @@ def prepare(cell, p, n_rows):
     ``shift``: per-column factors, repeated on ``n_rows`` rows, turning gate outputs
     into derivatives; ``b_hn``: the GRU's recurrent n-gate bias, repeated likewise. A
     row vector broadcast over a step's rows is 3-4x slower in numpy than a same-shape
-    operand (one inner loop per row instead of one in all). Gate layout: the same weights as stacks of per-gate blocks,
-    ``(G, in, H)`` for the forward GEMMs and ``(G, H, in)`` for BPTT, ``rows`` the
-    blocks of PyTorch's matrices they come from.
+    operand (one inner loop per row instead of one in all). Gate layout: the same
+    weights as stacks of per-gate blocks, ``(G, in, H)`` for the forward GEMMs and
+    ``(G, H, in)`` for BPTT. ``rows``: the blocks of PyTorch's matrices the cell's gates
+    come from, in the cell's order.
     """
     H = p["weight_hh"].shape[1]
     dtype = p["weight_hh"].dtype
