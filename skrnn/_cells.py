@@ -17,9 +17,9 @@ Layout shared by all cells (see ``_recurrent.py`` for how it is built):
   step). The forward step overwrites it with the activated gates,
   which is all BPTT needs (derivatives are written in terms of outputs). BPTT in turn
   overwrites each step's gates with the gradient of their pre-activations, the matrix the
-  weight-gradient GEMMs read after the loop: a cache is backpropagated once. The Elman
-  cell has no buffer of its own for this: its ``A`` is the rows of ``H`` after the
-  initial ones, activated in place.
+  weight-gradient GEMMs read once a chunk of steps is done: a cache is backpropagated
+  once. The Elman cell has no buffer of its own for this: its ``A`` is the rows of ``H``
+  after the initial ones, activated in place.
 * State buffers such as ``H`` and ``C`` have ``n0 + N`` rows: the first ``n0`` rows hold
   the initial state (zeros, or a carried state), so step 0 needs no special case and BPTT
   hands back the gradient with respect to the initial state for free.
