@@ -1,15 +1,16 @@
 """skrnn against PyTorch on the CPU: ms per training and inference batch, peak memory.
 
-Run from the repository root (20-30 minutes on a 2-core machine); the README's table is
-this command's output, one thread each and process CPU time, which stays meaningful when
-other jobs share the machine::
+Run from the repository root (about 12 minutes on a quiet 2-core machine, 25 under
+load); the README's table is this command's output, one thread each and process CPU
+time, which stays meaningful when other jobs share the machine::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
         python benchmarks/bench_training.py --threads 1 --timer cpu --repeats 5
 
 On a quiet machine, drop ``--threads 1 --timer cpu`` for wall-clock time with numpy's
-BLAS thread count (both libraries get the same number of threads). ``--quick`` runs a handful of configurations. Without torch installed, skrnn's own figures
-are still reported. Results go to ``benchmarks/results/`` (``latest.md``, ``latest.json``,
+BLAS thread count (both libraries get the same number of threads). ``--quick`` runs a
+handful of configurations. Without torch installed, skrnn's own figures are still
+reported. Results go to ``benchmarks/results/`` (``latest.md``, ``latest.json``,
 ``ratios.png``) and the markdown table is printed.
 
 Method: for each configuration both contestants train the *same* network (PyTorch is
