@@ -115,8 +115,7 @@ def prepare(cell, p, n_rows):
     row vector broadcast over a step's rows is 3-4x slower in numpy than a same-shape
     operand (one inner loop per row instead of one in all). Gate layout: the same
     weights as stacks of per-gate blocks, ``(G, in, H)`` for the forward GEMMs and
-    ``(G, H, in)`` for BPTT. ``rows``: the blocks of PyTorch's matrices the cell's gates
-    come from, in the cell's order.
+    ``(G, H, in)`` for BPTT, taken from PyTorch's matrices in the cell's gate order.
     """
     H = p["weight_hh"].shape[1]
     dtype = p["weight_hh"].dtype
@@ -126,7 +125,7 @@ def prepare(cell, p, n_rows):
     ih = np.concatenate([p["weight_ih"][r] for r in rows]) * scale[:, None]
     hh = np.concatenate([p["weight_hh"][r] for r in rows]) * scale[:, None]
     bias = np.concatenate([cell.fold_bias(p["bias_ih"], p["bias_hh"])[r] for r in rows])
-    W = {"H": H, "rows": rows}
+    W = {"H": H}
     W.update(LAYOUTS[cell.layout].prepare(p, ih, hh, bias * scale, rows, cell.n_gates, H))
 
     def per_column(table):

@@ -301,9 +301,11 @@ def backward_chunk(run, t0, t1, dH):
         # np.zeros: calloc's lazily zeroed pages fault twice (read, then write) in the
         # loop's read-modify-write
         D[name] = _empty(run.workspace, ("grad", name), (n0w + wp.n_rows, H), B["H"].dtype)
-        D[name].fill(0)
-    if dH is not None:
-        D["H"][n0w:] = dH
+        if name == "H" and dH is not None:
+            D[name][:n0w] = 0
+            D[name][n0w:] = dH
+        else:
+            D[name].fill(0)
     # the rows of each sequence's last step in the chunk: its final-state gradient if it
     # ends here, the gradient carried back from the next chunk if it goes on
     last = n0w + wp.last_rows

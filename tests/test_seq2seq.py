@@ -323,9 +323,9 @@ def test_error_when_forcing_numeric_on_labels():
 
 @pytest.mark.parametrize("params,X,y,match", [
     (dict(mode="encoder_decoder"), np.ones((6, 4, 1)), np.ones((6, 2)), "encoder_decoder"),
-    (dict(), np.ones((6, 4, 2)), np.full((6, 4), 0.5), "reads 2 feature"),
+    ({}, np.ones((6, 4, 2)), np.full((6, 4), 0.5), "reads 2 feature"),
     (dict(bidirectional=True), np.ones((6, 4, 1)), np.full((6, 4), 0.5), "bidirectional"),
-    (dict(), np.ones((6, 4, 2)), np.tile([0, 1, 2, 1], (6, 1)), "3 classes"),
+    ({}, np.ones((6, 4, 2)), np.tile([0, 1, 2, 1], (6, 1)), "3 classes"),
 ])
 def test_error_when_generate_cannot_feed_outputs_back(params, X, y, match):
     est = _fit_quietly(SeqToSeqRNN(hidden_layer_sizes=2, max_iter=1, target_type="auto",
