@@ -13,14 +13,20 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
 from . import _embedding as emb
 from . import _network as net
 from . import _reservoir as esn
 from ._cells import ACTIVATIONS, CELLS
-from ._input import target_errors, validate_sequences, validate_token_sequences
+from ._input import (
+    check_sample_weight,
+    check_score_weight,
+    target_errors,
+    validate_sequences,
+    validate_token_sequences,
+)
 from ._persistence import check_version, stamp_version
 from ._pooling import POOLINGS, check_truncation
 from ._training import SOLVERS, Problem, architecture, make_trainer
@@ -100,9 +106,11 @@ def finite_score(method):
     """Decorate a ``score`` method: a ValueError instead of a non-finite score."""
 
     @functools.wraps(method)
-    def score(self, *args, **kwargs):
+    def score(self, X, y, sample_weight=None):
+        if sample_weight is not None:
+            sample_weight = check_score_weight(sample_weight)
         with one_blas_thread, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = method(self, *args, **kwargs)
+            value = method(self, X, y, sample_weight)
         if not np.isfinite(value):
             raise ValueError(
                 f"The score is {value}: y, sample_weight or the predictions hold values "
@@ -370,11 +378,11 @@ class BaseRNN(BaseEstimator):
         Y = Y.astype(dtype, copy=False)
         if sample_weight is not None:
             # checked in float64: weights beyond float32 must not overflow in a cast
-            sample_weight = _check_sample_weight(
-                sample_weight, np.empty(seqs.n_samples), dtype=np.float64,
-                ensure_non_negative=True,
+            sample_weight = check_sample_weight(
+                sample_weight, seqs.n_samples, non_negative=True
             )
-            total = float(sample_weight.sum())
+            with np.errstate(over="ignore"):  # an overflowing sum is refused below
+                total = float(sample_weight.sum())
             if not total <= float(np.finfo(dtype).max):  # compared in float64
                 raise ValueError(
                     f"sample_weight sums to {total:.3g}, beyond the range of {dtype}; "

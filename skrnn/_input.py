@@ -20,13 +20,51 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 FLOAT_DTYPES = (np.float64, np.float32)
 # scikit-learn's finiteness check first sums the array, which overflows (inf - inf) on
 # huge finite float32 values before its exact check runs; only that warning is silenced
 def _finite_check_errstate():
     return np.errstate(over="ignore", invalid="ignore")
+
+
+def check_sample_weight(sample_weight, n_samples, *, non_negative=False):
+    """``sample_weight`` as a float64 array of ``n_samples`` finite weights.
+
+    scikit-learn's check, with the overflow of its first-pass sum (``inf - inf``)
+    silenced so that its ValueError naming the non-finite weights is what surfaces.
+    """
+    with _finite_check_errstate():
+        return _check_sample_weight(
+            sample_weight, np.empty(n_samples), dtype=np.float64,
+            ensure_non_negative=non_negative,
+        )
+
+
+def check_score_weight(sample_weight):
+    """The weights of a score: finite, with a finite sum that is not 0.
+
+    Their count is checked against y by the metric. Negative weights are the metric's
+    business, as in scikit-learn; weights whose sum overflows or cancels would turn
+    the weighted mean into NaN or 0/0 and are refused here, naming the problem.
+    """
+    with _finite_check_errstate():
+        weights = check_array(
+            sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+        )
+    if weights.ndim != 1:
+        raise ValueError(
+            f"sample_weight must be 1-D, one weight per sequence; got shape {weights.shape}."
+        )
+    with np.errstate(over="ignore"):
+        total = float(weights.sum())
+    if not np.isfinite(total) or total == 0:
+        raise ValueError(
+            f"sample_weight sums to {total:.3g}; a weighted score needs a finite, non-zero "
+            "total (only the ratios of the weights matter, so rescale them)."
+        )
+    return weights
 
 
 class Sequences(NamedTuple):

@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _embedding as emb
 from . import _network as net
@@ -28,7 +28,7 @@ from ._base import (
     with_extra_params,
 )
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
-from ._input import _read_array, is_sequence_list
+from ._input import _read_array, check_sample_weight, is_sequence_list
 
 # type_of_target's answers that make per-step labels; any other numeric answer is numeric
 CATEGORICAL_TARGETS = {"binary", "multiclass"}
@@ -520,7 +520,7 @@ class SeqToSeqRNN(BaseRNN):
                 f"X has {seqs.n_samples} sequences but y has {len(targets)}."
             )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, np.empty(seqs.n_samples))
+            sample_weight = check_sample_weight(sample_weight, seqs.n_samples)
         return self._score_encoded(seqs, targets, sample_weight)
 
     def _score_encoded(self, seqs, targets, sample_weight):

@@ -121,6 +121,37 @@ def test_unrepresentable_output_is_a_clear_error():
         reg32.predict(X32)
 
 
+# weights whose float64 sum overflows (inf - inf in scikit-learn's first-pass finiteness
+# check, found by the fuzz tests) or cancels to 0: a ValueError naming sample_weight, not
+# a RuntimeWarning, a NaN score or a silent 0 accuracy
+BAD_WEIGHTS = [[np.inf, -np.inf], [np.nan, 1.0], [1e308, 1e308], [1e308, -1e308]]
+
+
+def _two_sequence_problems():
+    X = np.zeros((2, 5, 1))
+    return [
+        (RNNRegressor(**SMALL), X, np.array([1.0, 2.0])),
+        (RNNClassifier(**SMALL), X, np.array([0, 1])),
+        (SeqToSeqRNN(**SMALL), X, np.linspace(0, 1, 10).reshape(2, 5)),
+    ]
+
+
+@pytest.mark.parametrize("weights", BAD_WEIGHTS)
+def test_non_finite_or_overflowing_sample_weight_is_refused_by_fit(weights):
+    for est, X, y in _two_sequence_problems():
+        with pytest.raises(ValueError, match="sample_weight"):
+            est.fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("weights", BAD_WEIGHTS + [[1.0, -1.0]])
+def test_non_finite_or_cancelling_sample_weight_is_refused_by_score(weights):
+    for est, X, y in _two_sequence_problems():
+        est.fit(X, y)
+        with pytest.raises(ValueError, match="sample_weight"):
+            est.score(X, y, sample_weight=weights)
+        assert np.isfinite(est.score(X, y, sample_weight=[1e200, 1e200]))
+
+
 @pytest.mark.parametrize("cell_type", CELL_TYPES)
 def test_long_sequences_stay_finite(cell_type):
     rng = np.random.RandomState(0)
