@@ -102,6 +102,19 @@ def finite_prediction(method):
     return predict
 
 
+def stochastic_solver(est):
+    """``available_if`` test of ``partial_fit``: one epoch needs a stochastic solver.
+
+    The echo state network streams its readout's normal equations, whatever the solver.
+    """
+    if est.cell_type != "esn" and est.solver not in ("sgd", "adam"):
+        raise AttributeError(
+            f"partial_fit is only available for stochastic optimizers (or "
+            f"cell_type='esn'); {est.solver!r} is not stochastic."
+        )
+    return True
+
+
 def finite_score(method):
     """Decorate a ``score`` method: a ValueError instead of a non-finite score."""
 

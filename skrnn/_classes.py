@@ -12,19 +12,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array
 
-from ._base import BaseRNN, finite_score, with_extra_params
+from ._base import BaseRNN, finite_score, stochastic_solver, with_extra_params
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
 from ._input import target_errors
-
-
-def _stochastic_solver(est):
-    # the echo state network streams its readout's normal equations, whatever the solver
-    if est.cell_type != "esn" and est.solver not in ("sgd", "adam"):
-        raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers (or "
-            f"cell_type='esn'); {est.solver!r} is not stochastic."
-        )
-    return True
 
 
 def _labels_1d(y):
@@ -119,7 +109,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         return self._fit(X, y, sample_weight)
 
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``X`` that continues from the current weights and optimizer.
@@ -303,7 +293,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         return self._fit(X, y, sample_weight)
 
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X`` that continues from the current weights and optimizer.

@@ -25,6 +25,7 @@ from ._base import (
     BaseRNN,
     finite_prediction,
     finite_score,
+    stochastic_solver,
     with_extra_params,
 )
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
@@ -255,6 +256,35 @@ class SeqToSeqRNN(BaseRNN):
         """
         return self._fit(X, y, sample_weight)
 
+    @available_if(stochastic_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over ``X`` that continues from the current weights and optimizer.
+
+        The first call fixes what ``fit`` would infer from ``y``: ``target_type_``,
+        ``n_outputs_``, whether ``y`` holds one target per sequence, and (categorical)
+        ``classes_``. ``output_length_`` grows to the longest target seen so far. With
+        ``cell_type="esn"``: add ``X`` to the readout's normal equations and solve them
+        again, so that chunks streamed through give the readout of one ``fit``.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Input sequences.
+        y : array-like or list of arrays
+            Targets, in any form ``fit`` accepts.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence.
+        classes : array-like, default=None
+            (categorical targets) Every label that will ever be seen. Needed on the
+            first call unless its ``y`` already holds every label; ignored afterwards.
+
+        Returns
+        -------
+        self : SeqToSeqRNN
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
     def _check_hyperparameters(self):
         hidden = super()._check_hyperparameters()
         if self.mode == "encoder_decoder" and self.bptt_steps is not None:
@@ -264,14 +294,31 @@ class SeqToSeqRNN(BaseRNN):
             )
         return hidden
 
-    def _encode_targets(self, y, first_call, classes=None):
+    def _encode_targets(self, y, first_call, classes=None, fitting=True):
         blocks, one_per_sequence = _target_blocks(y)
         kind, n_cols = _stack_kind(blocks)
         if first_call:
             self.target_type_ = self._target_type(kind, blocks, n_cols)
             self._one_per_sequence = one_per_sequence
+            if classes is not None and self.target_type_ != "categorical":
+                raise ValueError(
+                    f"classes is only for categorical targets; y is {self.target_type_}."
+                )
+        elif fitting and one_per_sequence != self._one_per_sequence:
+            fitted, given = (("one target per sequence", "target sequences")
+                             if self._one_per_sequence else
+                             ("target sequences", "one target per sequence"))
+            raise ValueError(
+                f"y holds {given}, but the model was fitted on {fitted}; pass y in the "
+                "same form as in the first fit."
+            )
         encode = _ENCODERS[self.target_type_]
-        data, lengths, loss = encode(self, blocks, n_cols, first_call)
+        data, lengths, loss = encode(self, blocks, n_cols, first_call, classes)
+        if fitting:  # warm_start and partial_fit: the longest target of any call
+            longest = max((len(b) for b in blocks), default=0)
+            if not first_call:
+                longest = max(longest, self.output_length_)
+            self.output_length_ = longest
         return s2s.TargetSequences(data, lengths), loss, None, None
 
     def _target_type(self, kind, blocks, n_cols):
@@ -289,14 +336,13 @@ class SeqToSeqRNN(BaseRNN):
             values = values.ravel()
         return "categorical" if type_of_target(values) in CATEGORICAL_TARGETS else "numeric"
 
-    def _encode_numeric(self, blocks, n_cols, first_call):
+    def _encode_numeric(self, blocks, n_cols, first_call, classes=None):
         values = check_array(
             _stacked(blocks, n_cols), dtype="numeric", input_name="y"
         ).astype(np.float64)
         if first_call:
             self.n_outputs_ = n_cols
             self.__dict__.pop("classes_", None)
-            self.output_length_ = max(len(b) for b in blocks)
         elif n_cols != self.n_outputs_:
             raise ValueError(
                 f"y has {n_cols} outputs per step; the model was fitted with "
@@ -304,7 +350,7 @@ class SeqToSeqRNN(BaseRNN):
             )
         return values, [len(b) for b in blocks], "squared_error"
 
-    def _encode_categorical(self, blocks, n_cols, first_call):
+    def _encode_categorical(self, blocks, n_cols, first_call, classes=None):
         if n_cols != 1:
             raise ValueError(
                 f"Categorical targets need one label per step; y has {n_cols} per step. "
@@ -317,13 +363,13 @@ class SeqToSeqRNN(BaseRNN):
             check_array(labels[:, None], input_name="y")  # names NaN or infinity
         encoder_decoder = self.mode == "encoder_decoder"
         if first_call:
-            self.classes_ = unique_labels(labels)
+            self.classes_ = unique_labels(labels if classes is None else classes)
             if len(self.classes_) < 2 and not encoder_decoder:
                 raise ValueError(
-                    "Categorical targets need at least 2 classes in aligned mode, but y "
-                    f"holds only one class: {self.classes_[0]!r}."
+                    "Categorical targets need at least 2 classes in aligned mode, but "
+                    f"{'classes' if classes is not None else 'y'} holds only one class: "
+                    f"{self.classes_[0]!r}."
                 )
-            self.output_length_ = max(len(b) for b in blocks)
         unseen = np.setdiff1d(unique_labels(labels), self.classes_)
         if len(unseen):
             raise ValueError(
@@ -514,7 +560,7 @@ class SeqToSeqRNN(BaseRNN):
         score : float
         """
         seqs = self._validated_sequences(X)
-        targets, _, _, _ = self._encode_targets(y, first_call=False)
+        targets, _, _, _ = self._encode_targets(y, first_call=False, fitting=False)
         if len(targets) != seqs.n_samples:
             raise ValueError(
                 f"X has {seqs.n_samples} sequences but y has {len(targets)}."

@@ -447,6 +447,26 @@ def test_fuzz_partial_fit(params, X, data, regressor):
             assert_finite_params(est)
 
 
+@fuzz(60)
+@given(params=ESTIMATOR_PARAMS.map(lambda p: {**p, "solver": "adam"}), X=ANY_X,
+       data=st.data(), mode=st.sampled_from(["aligned", "encoder_decoder"]))
+def test_fuzz_partial_fit_seq2seq(params, X, data, mode):
+    y = data.draw(sequence_targets(X))
+    if data.draw(st.booleans()):
+        X, y = data.draw(valid_case("seq2seq"))
+    classes = data.draw(st.one_of(st.none(), st.none(), st.just([0, 1, 2]),
+                                  st.just(["a", "b"]), st.just([np.nan, 1.0])))
+    est = make(SeqToSeqRNN, params, mode=mode)
+    ok, _ = outcome("SeqToSeqRNN.partial_fit", est.partial_fit, X, y, classes=classes)
+    if ok:
+        assert_finite_params(est)
+        X2 = data.draw(st.one_of(ANY_X, st.just(X)))
+        y2 = data.draw(st.one_of(sequence_targets(X2), st.just(y)))
+        ok, _ = outcome("SeqToSeqRNN.partial_fit", est.partial_fit, X2, y2)
+        if ok:
+            assert_finite_params(est)
+
+
 # --------------------------------------------------------------------------- predict
 def _ragged_train(n_features, n=24, seed=0):
     rng = np.random.RandomState(seed)

@@ -345,6 +345,86 @@ def test_predict_proba_only_for_categorical():
     assert not hasattr(est, "predict_proba")
 
 
+# --------------------------------------------------------------------------- partial_fit
+@pytest.mark.usefixtures("quiet_convergence")
+@pytest.mark.parametrize("mode", ["aligned", "encoder_decoder"])
+def test_partial_fit_equals_epochs_of_fit(mode):
+    rng = np.random.RandomState(5)
+    X = [rng.normal(size=(n, 2)) for n in rng.randint(3, 8, size=24)]
+    y = [np.cumsum(x[:, 0]) if mode == "aligned" else x[:3, 0] for x in X]
+    params = dict(mode=mode, hidden_layer_sizes=6, shuffle=False, max_iter=3, tol=0.0,
+                  random_state=0)
+    full = SeqToSeqRNN(**params).fit(X, y)
+    streamed = SeqToSeqRNN(**params)
+    for _ in range(3):
+        streamed.partial_fit(X, y)
+    np.testing.assert_allclose(np.concatenate(streamed.predict(X)),
+                               np.concatenate(full.predict(X)), rtol=1e-12)
+    assert streamed.n_iter_ == 3 and streamed.t_ == 3 * len(X)
+
+
+def test_partial_fit_takes_classes_on_the_first_call():
+    rng = np.random.RandomState(6)
+    X = rng.normal(size=(20, 6))
+    y = (X > 0).astype(int)
+    y[:10] = 0  # the first chunk holds one class only
+    est = SeqToSeqRNN(hidden_layer_sizes=4, random_state=0)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        est.partial_fit(X[:10], y[:10])
+    est.partial_fit(X[:10], y[:10], classes=[0, 1]).partial_fit(X[10:], y[10:])
+    assert est.target_type_ == "categorical"
+    np.testing.assert_array_equal(est.classes_, [0, 1])
+    assert est.predict_proba(X).shape == (20, 6, 2)
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes_"):
+        est.partial_fit(X[:2], np.full((2, 6), 2))
+    with pytest.raises(ValueError, match="classes is only for categorical targets"):
+        SeqToSeqRNN().partial_fit(X, X.cumsum(axis=1), classes=[0, 1])
+
+
+@pytest.mark.usefixtures("quiet_convergence")
+def test_output_length_grows_over_partial_fit_and_warm_start_only():
+    rng = np.random.RandomState(7)
+    X = [rng.normal(size=(6, 1)) for _ in range(10)]
+    est = SeqToSeqRNN(mode="encoder_decoder", hidden_layer_sizes=4, random_state=0)
+    est.partial_fit(X, [x[:2, 0] for x in X])
+    assert est.output_length_ == 2
+    est.partial_fit(X, [x[:4, 0] for x in X])
+    assert est.output_length_ == 4 and est.predict(X).shape == (10, 4)
+    est.score(X, [x[:5, 0] for x in X])  # scoring is not training
+    est.partial_fit(X, [x[:1, 0] for x in X])
+    assert est.output_length_ == 4
+    est.set_params(warm_start=True, max_iter=1).fit(X, [x[:5, 0] for x in X])
+    assert est.output_length_ == 5
+    est.set_params(warm_start=False).fit(X, [x[:1, 0] for x in X])
+    assert est.output_length_ == 1
+
+
+@pytest.mark.usefixtures("quiet_convergence")
+def test_partial_fit_refuses_targets_of_another_form():
+    X = np.random.RandomState(8).normal(size=(8, 5))
+    est = SeqToSeqRNN(hidden_layer_sizes=3, random_state=0).partial_fit(X, X[:, -1])
+    with pytest.raises(ValueError, match="fitted on one target per sequence"):
+        est.partial_fit(X, X)
+    # a score may read any form: the last step of each sequence against 2-D targets
+    assert np.isfinite(est.score(X, X[:, -1:]))
+
+
+def test_partial_fit_needs_a_stochastic_solver_or_a_reservoir():
+    assert not hasattr(SeqToSeqRNN(solver="lbfgs"), "partial_fit")
+    assert hasattr(SeqToSeqRNN(solver="lbfgs", cell_type="esn"), "partial_fit")
+
+
+def test_reservoir_partial_fit_over_chunks_equals_one_fit():
+    X = np.random.RandomState(9).normal(size=(30, 8))
+    y = np.cumsum(X, axis=1)
+    params = dict(cell_type="esn", hidden_layer_sizes=40, random_state=0)
+    streamed = SeqToSeqRNN(**params)
+    for part in np.array_split(np.arange(30), 3):
+        streamed.partial_fit(X[part], y[part])
+    full = SeqToSeqRNN(**params).fit(X, y)
+    np.testing.assert_allclose(streamed.predict(X), full.predict(X), rtol=1e-8, atol=1e-10)
+
+
 # --------------------------------------------------------------------------- sklearn
 FAST = {"hidden_layer_sizes": (16,), "random_state": 0}
 
