@@ -352,8 +352,8 @@ def test_partial_fit_equals_epochs_of_fit(mode):
     rng = np.random.RandomState(5)
     X = [rng.normal(size=(n, 2)) for n in rng.randint(3, 8, size=24)]
     y = [np.cumsum(x[:, 0]) if mode == "aligned" else x[:3, 0] for x in X]
-    params = dict(mode=mode, hidden_layer_sizes=6, shuffle=False, max_iter=3, tol=0.0,
-                  random_state=0)
+    params = {"mode": mode, "hidden_layer_sizes": 6, "shuffle": False, "max_iter": 3,
+              "tol": 0.0, "random_state": 0}
     full = SeqToSeqRNN(**params).fit(X, y)
     streamed = SeqToSeqRNN(**params)
     for _ in range(3):
@@ -417,7 +417,7 @@ def test_partial_fit_needs_a_stochastic_solver_or_a_reservoir():
 def test_reservoir_partial_fit_over_chunks_equals_one_fit():
     X = np.random.RandomState(9).normal(size=(30, 8))
     y = np.cumsum(X, axis=1)
-    params = dict(cell_type="esn", hidden_layer_sizes=40, random_state=0)
+    params = {"cell_type": "esn", "hidden_layer_sizes": 40, "random_state": 0}
     streamed = SeqToSeqRNN(**params)
     for part in np.array_split(np.arange(30), 3):
         streamed.partial_fit(X[part], y[part])
