@@ -18,7 +18,7 @@ def _ragged(rng, n=40, n_features=3, low=3, high=25):
 
 
 def _reservoir(n_inputs=3, n_units=30, seed=0, **kwargs):
-    params = dict(spectral_radius_target=0.9, density=0.2, input_scaling=0.7)
+    params = {"spectral_radius_target": 0.9, "density": 0.2, "input_scaling": 0.7}
     params.update(kwargs)
     return esn.make_reservoir(n_inputs, n_units, rng=np.random.RandomState(seed), **params)
 
@@ -170,8 +170,8 @@ def test_partial_fit_over_chunks_equals_one_fit():
     X = _ragged(rng, n=120)
     y = np.array([x[:, 1].mean() for x in X])
     w = rng.uniform(0.5, 2.0, size=120)
-    params = dict(cell_type="esn", hidden_layer_sizes=40, leak_rate=0.5, washout=1,
-                  alpha=1e-2, random_state=0)
+    params = {"cell_type": "esn", "hidden_layer_sizes": 40, "leak_rate": 0.5,
+              "washout": 1, "alpha": 1e-2, "random_state": 0}
     whole = RNNRegressor(**params).fit(X, y, sample_weight=w)
     streamed = RNNRegressor(**params)
     for start in range(0, 120, 25):
@@ -190,6 +190,87 @@ def test_partial_fit_over_chunks_equals_one_fit():
     np.testing.assert_allclose(
         clf.predict_proba(X), clf_whole.predict_proba(X), rtol=1e-7, atol=1e-9
     )
+
+
+def _sequence_features(reservoir, X, leak_rate, washout):
+    """Many-to-one features computed here: each sequence's last state and its mean state
+    over the steps after ``washout`` (the last state when there are none), side by
+    side, from the fitted reservoir's public weights."""
+    F = []
+    for x in X:
+        states = _naive_states(reservoir, x, leak_rate)
+        mean = states[washout:].mean(axis=0) if len(x) > washout else states[-1]
+        F.append(np.concatenate([states[-1], mean]))
+    return np.array(F)
+
+
+def _ridge_classifier_reference(F_train, y, F_test, alpha, sample_weight):
+    """Class probabilities from ``sklearn.linear_model.Ridge`` on the class indicators:
+    ``softmax(scores / s2)`` with ``s2`` the residual variance of the fit per sample and
+    class (two classes: one indicator column, the first class scoring ``1 - s``).
+    Returns the probabilities and the ridge scores of every class on ``F_test``."""
+    classes = np.unique(y)
+    indicators = (y[:, None] == classes).astype(float)
+    columns = indicators[:, 1:] if len(classes) == 2 else indicators
+    ridge = Ridge(alpha=alpha).fit(F_train, columns, sample_weight=sample_weight)
+
+    def all_scores(F):
+        s = ridge.predict(F).reshape(len(F), -1)
+        return np.hstack([1 - s, s]) if len(classes) == 2 else s
+
+    residuals = indicators - all_scores(F_train)
+    w = np.ones(len(y)) if sample_weight is None else sample_weight
+    s2 = (w @ (residuals**2).sum(axis=1)) / (w.sum() * len(classes))
+    scores = all_scores(F_test)
+    logits = scores / s2
+    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return proba / proba.sum(axis=1, keepdims=True), scores, s2
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(
+    "leak_rate, washout, weighted",
+    [(1.0, 0, False), (0.5, 3, False), (0.7, 1, True)],
+)
+def test_classifier_probabilities_equal_a_ridge_reference(n_classes, leak_rate, washout,
+                                                          weighted):
+    """predict_proba against Ridge on the same reservoir states, fitted here."""
+    rng = np.random.RandomState(20 + n_classes)
+    X = _ragged(rng, n=160, low=2, high=20)
+    y = np.array([int(np.digitize(x[:, 0].mean() + 0.3 * rng.normal(),
+                                  [-0.2, 0.2][: n_classes - 1])) for x in X])
+    labels = np.array(["cat", "dog", "eel"])[y]  # labels of any type
+    train, test = slice(0, 120), slice(120, None)
+    alpha = 2.0
+    params = {"cell_type": "esn", "hidden_layer_sizes": 30, "alpha": alpha,
+              "leak_rate": leak_rate, "washout": washout, "random_state": 0}
+    sample_weight = None
+    if weighted:  # sample and class weights multiply into the ridge weights
+        params["class_weight"] = "balanced"
+        sample_weight = rng.uniform(0.2, 3.0, size=120)
+    clf = RNNClassifier(**params).fit(X[train], labels[train], sample_weight=sample_weight)
+
+    F_train = _sequence_features(clf.reservoir_, X[train], leak_rate, washout)
+    F_test = _sequence_features(clf.reservoir_, X[test], leak_rate, washout)
+    weights = sample_weight
+    if weighted:
+        classes, counts = np.unique(labels[train], return_counts=True)
+        balanced = dict(zip(classes, len(labels[train]) / (len(classes) * counts)))
+        weights = sample_weight * np.array([balanced[c] for c in labels[train]])
+    expected, scores, s2 = _ridge_classifier_reference(F_train, labels[train], F_test,
+                                                       alpha, weights)
+    # the reference is not degenerate: unsure and sure sequences alike
+    assert 0.01 < s2 < 1 and ((expected > 0.05) & (expected < 0.95)).any()
+
+    proba = clf.predict_proba(X[test])
+    assert clf.classes_.tolist() == sorted(set(labels[train]))
+    np.testing.assert_allclose(proba, expected, rtol=1e-6, atol=1e-9)
+    # decision values: log-probability differences are the ridge score differences / s2
+    log_proba = clf.predict_log_proba(X[test])
+    np.testing.assert_allclose(log_proba - log_proba[:, :1], (scores - scores[:, :1]) / s2,
+                               rtol=1e-6, atol=1e-7)
+    # the most probable class is the highest ridge score, as in RidgeClassifier
+    np.testing.assert_array_equal(clf.predict(X[test]), clf.classes_[scores.argmax(axis=1)])
 
 
 def test_partial_fit_refuses_a_changed_reservoir():
@@ -236,7 +317,7 @@ def test_pickle_round_trip_and_reproducible_fit():
     rng = np.random.RandomState(11)
     X = _ragged(rng, n=40)
     labels = _labels(X)
-    params = dict(cell_type="esn", hidden_layer_sizes=20, random_state=3)
+    params = {"cell_type": "esn", "hidden_layer_sizes": 20, "random_state": 3}
     clf = RNNClassifier(**params).fit(X, labels)
     loaded = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
@@ -250,8 +331,8 @@ def test_pickle_round_trip_and_reproducible_fit():
 @pytest.mark.parametrize(
     "params, match",
     [
-        (dict(hidden_layer_sizes=(10, 5)), "one reservoir"),
-        (dict(bidirectional=True), "bidirectional"),
+        ({"hidden_layer_sizes": (10, 5)}, "one reservoir"),
+        ({"bidirectional": True}, "bidirectional"),
     ],
 )
 def test_unsupported_settings_are_refused(params, match):
