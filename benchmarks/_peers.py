@@ -17,11 +17,18 @@ from skrnn import RNNClassifier
 from skrnn import _network as net
 from skrnn import _recurrent as rec
 from skrnn._input import Sequences
-from skrnn._optim import Adam
+from skrnn._optim import make_optimizer, optimizer_step
 
 N_FEATURES = 32
 N_CLASSES = 10
 LEARNING_RATE = 1e-3
+
+
+class AdamSettings:
+    """Adam's settings under the estimators' parameter names, as ``make_optimizer``
+    reads them."""
+
+    learning_rate_init, beta_1, beta_2, epsilon = LEARNING_RATE, 0.9, 0.999, 1e-8
 
 
 class Config(NamedTuple):
@@ -101,7 +108,7 @@ def skrnn_core(config, X, y, flat):
     flat = flat.copy()
     grad_flat = np.empty_like(flat)
     params, grads = net.unpack(flat, spec), net.unpack(grad_flat, spec)
-    optimizer = Adam(flat.size, dtype, LEARNING_RATE)
+    optimizer = make_optimizer("adam", flat.size, dtype, AdamSettings)
     index = np.arange(len(X))
     workspace = rec.Workspace()
 
@@ -111,7 +118,7 @@ def skrnn_core(config, X, y, flat):
             params, grads, spec, batch, Y[batch.order], None, "log_loss", flat=flat,
             grad_flat=grad_flat, workspace=workspace,
         )
-        optimizer.step(flat, grad_flat)
+        optimizer_step(optimizer, flat, grad_flat)
 
     def infer():
         net.predict_output(params, spec, net.make_batch(seqs, index), "log_loss")

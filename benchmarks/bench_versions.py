@@ -27,7 +27,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _peers import LEARNING_RATE, N_CLASSES, Config, make_data, skrnn_core  # noqa: E402
+from _peers import (  # noqa: E402
+    LEARNING_RATE, N_CLASSES, AdamSettings, Config, make_data, skrnn_core,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
@@ -61,7 +63,7 @@ def old_core(name, config, X, y, flat):
     flat = flat.copy()
     grad_flat = np.empty_like(flat)
     params, grads = net.unpack(flat, spec), net.unpack(grad_flat, spec)
-    optimizer = optim.Adam(flat.size, flat.dtype, LEARNING_RATE)
+    step = _adam(optim, flat)
     index = np.arange(len(X))
     workspace = rec.Workspace()
 
@@ -69,12 +71,21 @@ def old_core(name, config, X, y, flat):
         batch = net.make_batch(seqs, index)
         net.loss_grad(params, grads, spec, batch, Y[batch.order], None, "log_loss",
                       flat=flat, grad_flat=grad_flat, workspace=workspace)
-        optimizer.step(flat, grad_flat)
+        step(flat, grad_flat)
 
     def infer():
         net.predict_output(params, spec, net.make_batch(seqs, index), "log_loss")
 
     return train, infer
+
+
+def _adam(optim, flat):
+    """An Adam step of a revision's ``_optim``: an object before the optimizer state
+    became data (a dict), a function of that dict after."""
+    if hasattr(optim, "Adam"):
+        return optim.Adam(flat.size, flat.dtype, LEARNING_RATE).step
+    state = optim.make_optimizer("adam", flat.size, flat.dtype, AdamSettings)
+    return lambda params, grad: optim.optimizer_step(state, params, grad)
 
 
 def timed(fn, clock):

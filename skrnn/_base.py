@@ -5,21 +5,18 @@ The task heads (``_classes.py``) only say how targets become an output layer and
 
 import functools
 import inspect
-import threading
-import time
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import ThreadpoolController
 
 from . import _embedding as emb
 from . import _network as net
-from . import _reservoir as esn
-from ._cells import ACTIVATIONS, CELLS
+from ._backends import BACKENDS, CELL_TYPES, FitData
+from ._blas import one_blas_thread
+from ._cells import ACTIVATIONS
 from ._input import (
     check_sample_weight,
     check_score_weight,
@@ -28,51 +25,8 @@ from ._input import (
     validate_token_sequences,
 )
 from ._persistence import check_version, stamp_version
-from ._pooling import POOLINGS, check_truncation
-from ._training import SOLVERS, Problem, architecture, make_trainer
-
-# sequences per inference batch: sorted by length first, so batches are near-uniform
-PREDICT_BATCH = 256
-
-class _OneBlasThread:
-    """Context in which BLAS runs on one thread; reentrant and shared by threads.
-
-    A threaded BLAS splits some sums (dot products, some matrix-product shapes) between
-    its threads, so the last bits of a result, and then trained weights, would depend on
-    the number of threads. Training is sequential over time steps with small products
-    where extra BLAS threads buy little; parallelism belongs to ``n_jobs``. The limit is
-    process-wide, so it is set when the first skrnn computation starts and restored when
-    the last one still running (in any thread) ends.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._running = 0
-        self._blas = None  # found on first use, once numpy's BLAS is loaded
-        self._saved = ()
-
-    def __enter__(self):
-        with self._lock:
-            if self._running == 0:
-                if self._blas is None:
-                    # the libraries' own controls: threadpoolctl's limit() context
-                    # re-inspects every loaded library, ~0.1 ms per prediction
-                    found = ThreadpoolController().select(user_api="blas")
-                    self._blas = found.lib_controllers
-                self._saved = [lib.get_num_threads() for lib in self._blas]
-                for lib in self._blas:
-                    lib.set_num_threads(1)
-            self._running += 1
-
-    def __exit__(self, *exc_info):
-        with self._lock:
-            self._running -= 1
-            if self._running == 0:
-                for lib, n_threads in zip(self._blas, self._saved):
-                    lib.set_num_threads(n_threads)
-
-
-one_blas_thread = _OneBlasThread()
+from ._pooling import POOLINGS
+from ._training import SCHEDULES, SOLVERS, Events, History
 
 
 def finite_prediction(method):
@@ -107,11 +61,9 @@ def stochastic_solver(est):
 
     The echo state network streams its readout's normal equations, whatever the solver.
     """
-    if est.cell_type != "esn" and est.solver not in ("sgd", "adam"):
-        raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers (or "
-            f"cell_type='esn'); {est.solver!r} is not stochastic."
-        )
+    error = BACKENDS[CELL_TYPES[est.cell_type]].partial_fit_error(est)
+    if error is not None:
+        raise AttributeError(error)
     return True
 
 
@@ -171,7 +123,7 @@ class BaseRNN(BaseEstimator):
     """Shared hyperparameters and training of the recurrent estimators."""
 
     _parameter_constraints = {
-        "cell_type": [StrOptions({*CELLS, "esn"})],
+        "cell_type": [StrOptions(set(CELL_TYPES))],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -182,7 +134,9 @@ class BaseRNN(BaseEstimator):
         "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_min": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -219,7 +173,9 @@ class BaseRNN(BaseEstimator):
         solver="adam",
         alpha=1e-4,
         batch_size="auto",
+        learning_rate="constant",
         learning_rate_init=0.005,
+        learning_rate_min=1e-6,
         max_iter=200,
         shuffle=True,
         random_state=None,
@@ -252,7 +208,9 @@ class BaseRNN(BaseEstimator):
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.learning_rate_min = learning_rate_min
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
@@ -326,30 +284,7 @@ class BaseRNN(BaseEstimator):
 
     def _check_hyperparameters(self):
         hidden = self._hidden_sizes()
-        if self.bidirectional and self.bptt_steps is not None:
-            raise ValueError(
-                "bptt_steps (truncated BPTT) cannot be combined with bidirectional=True: "
-                "the backward direction needs the whole sequence."
-            )
-        if self.cell_type == "esn":
-            if self._objective not in esn.OBJECTIVES:
-                raise ValueError(
-                    f"cell_type='esn' is not available for {type(self).__name__} with "
-                    f"{self._objective!r} outputs: a decoder that reads its own outputs "
-                    "has no closed-form readout. Use one output per sequence or "
-                    "mode='aligned'."
-                )
-            unsupported = {
-                "hidden_layer_sizes": (len(hidden) > 1, "one reservoir: give one size"),
-                "bidirectional": (self.bidirectional, "set it to False"),
-                "embedding_dim": (self.embedding_dim is not None, "set it to None"),
-            }
-            for name, (bad, fix) in unsupported.items():
-                if bad:
-                    raise ValueError(
-                        f"cell_type='esn' does not support {name}={getattr(self, name)!r}; "
-                        f"{fix}."
-                    )
+        BACKENDS[CELL_TYPES[self.cell_type]].check(self, hidden)
         return hidden
 
     def _is_fitted(self):
@@ -357,7 +292,15 @@ class BaseRNN(BaseEstimator):
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         hidden = self._check_hyperparameters()
+        backend = CELL_TYPES[self.cell_type]
         first_call = not ((incremental or self.warm_start) and self._is_fitted())
+        if not first_call and backend != self._backend:
+            raise ValueError(
+                "warm_start / partial_fit continue the fitted model, "
+                f"{BACKENDS[self._backend].description}, which cell_type="
+                f"{self.cell_type!r} cannot continue: fit it afresh (fit with "
+                "warm_start=False) or set cell_type back."
+            )
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -389,11 +332,28 @@ class BaseRNN(BaseEstimator):
                     "as float64 or scale y."
                 )
         Y = Y.astype(dtype, copy=False)
+        sample_weight = self._fit_weights(sample_weight, weights, seqs.n_samples, dtype)
+        data = FitData(
+            seqs, Y, loss, sample_weight, stratify, hidden, input_size, token_seen
+        )
+        try:
+            BACKENDS[backend].fit(self, data, first_call, incremental)
+        finally:
+            # a backend sets _backend once it changes the model (a trained fit at its
+            # start, a reservoir once solved): then drop what another kind had left
+            if self.__dict__.get("_backend") == backend:
+                for other in set(BACKENDS) - {backend}:
+                    for name in BACKENDS[other].attributes:
+                        self.__dict__.pop(name, None)
+        return self
+
+    @staticmethod
+    def _fit_weights(sample_weight, weights, n_samples, dtype):
+        """``sample_weight`` checked, cast to ``dtype`` and multiplied by the task's
+        per-sample ``weights`` (class weights), or None."""
         if sample_weight is not None:
             # checked in float64: weights beyond float32 must not overflow in a cast
-            sample_weight = check_sample_weight(
-                sample_weight, seqs.n_samples, non_negative=True
-            )
+            sample_weight = check_sample_weight(sample_weight, n_samples, non_negative=True)
             with np.errstate(over="ignore"):  # an overflowing sum is refused below
                 total = float(sample_weight.sum())
             if not total <= float(np.finfo(dtype).max):  # compared in float64
@@ -410,144 +370,32 @@ class BaseRNN(BaseEstimator):
         if weights is not None:
             weights = weights.astype(dtype)
             sample_weight = weights if sample_weight is None else sample_weight * weights
-        if self.cell_type == "esn":
-            with one_blas_thread:
-                return self._fit_reservoir(
-                    seqs, Y, loss, sample_weight, hidden, first_call, incremental
-                )
+        return sample_weight
 
-        spec = net.NetSpec(
-            self.cell_type, input_size, hidden, bool(self.bidirectional),
-            Y.shape[1], self.activation,
-            n_tokens=None if token_seen is None else len(token_seen),
-        )
-        spec = self._task_spec(spec)
-        # before any training: a later mini-batch holding a longer sequence would fail
-        # mid-fit. Specs without a readout (an encoder–decoder) read the last states.
-        check_truncation(
-            getattr(spec, "pooling", "last"), self.bptt_steps, int(seqs.lengths.max())
-        )
-        if first_call:
-            self._random_state = check_random_state(self.random_state)
-            flat = architecture(spec).init_params(spec, self._random_state, dtype)
-            self._reset_history()
-        else:
-            if spec != previous:
-                raise ValueError(
-                    "warm_start / partial_fit need the same network: the fitted one is "
-                    f"{previous}, the current parameters give {spec}."
-                )
-            flat = architecture(spec).pack(self._params(), spec, dtype)
-            if not incremental:
-                self._reset_history(keep_counts=True)
-        self._spec = spec
-        self._loss = loss
-        self._token_seen = token_seen
-        trainer = make_trainer(flat, spec)
-        self._set_params_views(trainer.params)
-        problem = Problem(seqs, Y, sample_weight, spec, loss, stratify, self._objective)
-        try:
-            with one_blas_thread:
-                SOLVERS[self.solver](
-                    self, trainer, problem, self._random_state, incremental,
-                    self._validation_score,
-                )
-        finally:
-            # the public attributes are views of the trained vector, also after an error
-            self._set_params_views(trainer.params)
-        return self
+    def _fit_events(self):
+        """The callables the training loop calls at its event points."""
+        return Events()
 
-    # ------------------------------------------------------------------ echo state network
-    def _fit_reservoir(self, seqs, Y, loss, sample_weight, hidden, first_call, incremental):
-        """Closed-form fit of ``cell_type="esn"``: run the reservoir, solve the readout.
+    # ------------------------------------------------------------------ history
+    # fitted attribute <- History field
+    _HISTORY_ATTRIBUTES = {
+        "n_iter_": "n_iter", "t_": "t", "loss_curve_": "loss_curve",
+        "grad_norm_curve_": "grad_norm_curve", "loss_": "loss", "best_loss_": "best_loss",
+        "validation_scores_": "validation_scores",
+        "best_validation_score_": "best_validation_score",
+        "_no_improvement_count": "no_improvement_count", "_optimizer": "optimizer",
+    }
 
-        The first call draws the reservoir; ``partial_fit`` adds the new sequences to the
-        readout's normal equations and solves again; ``fit`` with ``warm_start`` keeps the
-        reservoir and solves on the new data alone.
-        """
-        start = time.perf_counter()
-        config = esn.ReservoirConfig(
-            float(self.leak_rate), self.activation, int(self.washout)
-        )
-        spec = net.NetSpec(
-            "esn", seqs.n_features, hidden, False, Y.shape[1], self.activation
-        )
-        density = self.reservoir_density
-        if density == "auto":
-            density = esn.auto_density(hidden[0])
-        build = (spec, float(self.spectral_radius), float(density), float(self.input_scaling))
-        # the estimator's attributes change only once the readout is solved, so a fit
-        # that fails (overflow) or is interrupted leaves the previous model whole
-        if first_call:
-            self._random_state = check_random_state(self.random_state)
-            reservoir = esn.make_reservoir(
-                seqs.n_features, hidden[0], spectral_radius_target=build[1],
-                density=build[2], input_scaling=build[3], rng=self._random_state,
-            )
-        else:
-            reservoir = self.reservoir_
-        if not first_call and (build, config) != (self._esn_build, self._esn_config):
-            raise ValueError(
-                "warm_start / partial_fit need the same reservoir: the fitted one is "
-                f"{self._esn_build + tuple(self._esn_config)}, the current parameters "
-                f"give {build + tuple(config)}."
-            )
-        objective = esn.OBJECTIVES[self._objective]
-        if first_call or not incremental:
-            moments = esn.empty_moments(objective.features_per_unit * hidden[0], Y.shape[1])
-        else:
-            moments = self._moments
-        # huge inputs saturate tanh harmlessly but may overflow on the way; judge the
-        # result instead of warning mid-way
-        with np.errstate(over="ignore", invalid="ignore"):
-            moments = objective.accumulate(
-                moments, reservoir, config, seqs, Y, sample_weight, PREDICT_BATCH
-            )
-            finite = all(np.isfinite(part).all() for part in moments)
-            if finite:
-                coef, intercept = esn.fit_readout(moments, float(self.alpha), loss)
-                finite = np.isfinite(coef).all() and np.isfinite(intercept).all()
-        if not finite:
-            raise ValueError(
-                "The echo state network's readout overflows float64: X, y or "
-                "sample_weight hold values too large for it. Scale them (e.g. with "
-                "sklearn.preprocessing.StandardScaler)."
-            )
-        for stale in ("recurrent_coefs_", "embedding_"):
-            self.__dict__.pop(stale, None)
-        if first_call:
-            self._reset_history()
-        self.reservoir_ = reservoir
-        self.output_coef_, self.output_intercept_ = coef, intercept
-        self._moments, self._spec, self._loss = moments, spec, loss
-        self._esn_build, self._esn_config, self._token_seen = build, config, None
-        self.n_iter_ += 1
-        self.t_ += seqs.n_samples
-        self.validation_scores_ = self.best_validation_score_ = None
-        if self.verbose:
-            print(
-                f"Echo state network: {seqs.n_samples} sequences, {len(seqs.data)} steps "
-                f"through {hidden[0]} units, readout solved in "
-                f"{time.perf_counter() - start:.2f}s"
-            )
-        return self
+    def _history(self):
+        """The training record of the fitted model, for a fit that continues it."""
+        return History(**{
+            field: getattr(self, name) for name, field in self._HISTORY_ATTRIBUTES.items()
+            if hasattr(self, name)
+        })
 
-    def _reservoir_output(self, seqs):
-        """The ESN's activated outputs in the fitted objective's layout (an array of one
-        row per sequence, or a list of per-step blocks)."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = esn.OBJECTIVES[self._objective].output(
-                self.reservoir_, self._esn_config, self.output_coef_,
-                self.output_intercept_, self._loss, seqs, PREDICT_BATCH,
-            )
-        if not isinstance(out, list):
-            return out.astype(seqs.dtype, copy=False)  # _raw_output judges finiteness
-        if not all(np.isfinite(block).all() for block in out):
-            raise ValueError(
-                "The echo state network's prediction overflows float64: X holds values "
-                "too large for it. Scale X (e.g. with sklearn.preprocessing.StandardScaler)."
-            )
-        return [block.astype(seqs.dtype, copy=False) for block in out]
+    def _record_history(self, history):
+        for name, field in self._HISTORY_ATTRIBUTES.items():
+            setattr(self, name, getattr(history, field))
 
     def _fit_token_sequences(self, X, previous):
         """Token-id input of a fit: the ids the network reads, and the ids seen so far.
@@ -563,22 +411,11 @@ class BaseRNN(BaseEstimator):
         emb.mark_seen(seen, seqs.data)
         return seqs._replace(data=emb.known_ids(seqs.data, seen)), seen
 
-    def _reset_history(self, keep_counts=False):
-        if not keep_counts:
-            self.n_iter_ = 0
-            self.t_ = 0
-            self._optimizer = None
-        self.loss_curve_ = []
-        self.grad_norm_curve_ = []
-        self.best_loss_ = np.inf
-        self._no_improvement_count = 0
-
     def _set_params_views(self, params):
         if params.embedding is None:
             self.__dict__.pop("embedding_", None)
         else:
             self.embedding_ = params.embedding
-        self.__dict__.pop("reservoir_", None)
         self.recurrent_coefs_ = params.recurrent
         self.output_coef_ = params.coef
         self.output_intercept_ = params.intercept
@@ -593,43 +430,18 @@ class BaseRNN(BaseEstimator):
     def _raw_output(self, seqs):
         """Activated outputs (n_samples, n_outputs) in sample order, always finite.
 
-        Huge inputs may overflow inside the network; saturated gates then give the
-        right limit, but ``inf - inf`` gives NaN. Overflow is therefore let through
-        silently and judged by the output alone: a non-finite float32 output is
-        recomputed in float64, and one that stays non-finite is a ValueError.
+        Huge inputs may overflow inside a network; saturated gates then give the right
+        limit, but ``inf - inf`` gives NaN. Overflow is therefore let through silently
+        and judged by the output alone (a trained float32 model first tries again in
+        float64): an output that stays non-finite is a ValueError naming the sequence.
         """
-        if self._spec.cell_type == "esn":
-            with one_blas_thread, np.errstate(over="ignore", invalid="ignore"):
-                out = self._reservoir_output(seqs)
-        else:
-            out = self._forward_all(seqs, self._params())
-        if not np.isfinite(out).all():
-            out = self._recomputed_or_raise(seqs, out)
-        return out
-
-    def _forward_all(self, seqs, params):
-        out = np.empty((seqs.n_samples, self._spec.n_outputs), dtype=seqs.dtype)
-        by_length = np.argsort(-seqs.lengths, kind="stable")
-        with one_blas_thread, np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, seqs.n_samples, PREDICT_BATCH):
-                batch = net.make_batch(seqs, by_length[start : start + PREDICT_BATCH])
-                out[batch.order] = net.predict_output(params, self._spec, batch, self._loss)
-        return out
-
-    def _recomputed_or_raise(self, seqs, out):
+        out = BACKENDS[self._backend].output(self, seqs)
         limit = np.finfo(seqs.dtype).max
-        if seqs.data.dtype == np.float32 and self._spec.cell_type != "esn":
-            params = self._params()
-            wide = net.Params(
-                None if params.embedding is None else params.embedding.astype(np.float64),
-                [{k: v.astype(np.float64) for k, v in p.items()} for p in params.recurrent],
-                params.coef.astype(np.float64), params.intercept.astype(np.float64),
-            )
-            out = self._forward_all(seqs._replace(data=seqs.data.astype(np.float64)), wide)
-            if (np.abs(out) <= limit).all():  # finite, and fits float32 again
-                return out.astype(np.float32)
         with np.errstate(invalid="ignore"):
-            bad = int(np.flatnonzero(~(np.abs(out) <= limit).all(axis=1))[0])
+            within = (np.abs(out) <= limit).all(axis=1)
+        if within.all():
+            return out
+        bad = int(np.flatnonzero(~within)[0])
         start = seqs.offsets[bad]
         peak = float(np.abs(seqs.data[start : start + seqs.lengths[bad]]).max())
         raise ValueError(

@@ -29,7 +29,8 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         stream with ``partial_fit``; being measured on the training data they are
         over-confident when the readout over-fits (raise ``alpha``, or wrap the
         estimator in ``CalibratedClassifierCV``). The ESN ignores every optimizer setting (``solver``,
-        ``batch_size``, ``learning_rate_init``, ``max_iter``, ``shuffle``, ``tol``,
+        ``batch_size``, ``learning_rate``, ``learning_rate_init``,
+        ``learning_rate_min``, ``max_iter``, ``shuffle``, ``tol``,
         ``momentum``, ``nesterovs_momentum``, ``early_stopping``,
         ``validation_fraction``, ``beta_1``, ``beta_2``, ``epsilon``,
         ``n_iter_no_change``), ``clip_norm``, ``dropout``, ``bptt_steps`` and
@@ -83,8 +84,17 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         a closed-form fit makes that grid cheap.
     batch_size : int or "auto", default="auto"
         Sequences per mini-batch; "auto" is ``min(200, n_samples)``.
+    learning_rate : {"constant", "adaptive"}, default="constant"
+        Schedule of the step size of "adam" and "sgd". "constant": training stops after
+        ``n_iter_no_change`` epochs without an improvement of ``tol``. "adaptive"
+        (reduce on plateau): such a plateau divides the step size by 5 instead, and
+        training stops only when it would fall below ``learning_rate_min``. Progress is
+        the validation score with ``early_stopping``, else the training loss.
     learning_rate_init : float, default=0.005
-        Step size of "adam" and "sgd".
+        Initial step size of "adam" and "sgd".
+    learning_rate_min : float, default=1e-6
+        With ``learning_rate="adaptive"``: the smallest step size; a plateau that would
+        go below it ends training.
     max_iter : int, default=200
         Maximum number of epochs ("adam", "sgd") or of iterations ("lbfgs").
     shuffle : bool, default=True

@@ -8,6 +8,7 @@ writes every gradient straight into the matching view of one flat gradient vecto
 Pure functions over numpy arrays; nothing here knows about scikit-learn.
 """
 
+import itertools
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -133,7 +134,8 @@ def regularised_mask(spec, dtype):
 
 def init_params(spec, rng, dtype):
     """A new flat parameter vector: Glorot input and output weights, orthogonal
-    recurrent weights, zero biases (LSTM forget gate 1), N(0, 0.1^2) embeddings with a
+    recurrent weights, zero biases except the gate that keeps the old state (the cell's
+    ``init``: LSTM forget gate 1, GRU update gate 2), N(0, 0.1^2) embeddings with a
     zero padding row."""
     flat = np.empty(n_params(spec), dtype=dtype)
     views = unpack(flat, spec)
@@ -177,7 +179,8 @@ def make_batch(seqs, index):
     return Batch(seqs.data[rows], plan, order)
 
 
-def _embed(params, X):
+def embed(params, X):
+    """The recurrent stack's input: ``X`` itself, or the embedding rows of its token ids."""
     if params.embedding is None:
         return X
     return params.embedding[X]
@@ -187,10 +190,15 @@ def _embed(params, X):
 def forward(params, spec, batch):
     """Output pre-activations ``Z`` (B, n_outputs) of a many-to-one model, sorted order."""
     cache = rec.stack_forward(
-        spec.cell_type, params.layers(spec), _embed(params, batch.X), batch.plan,
+        spec.cell_type, params.layers(spec), embed(params, batch.X), batch.plan,
         activation=spec.activation,
     )
     features, _ = POOLINGS[spec.pooling].forward(cache, batch.plan)
+    return output_layer(params, features)
+
+
+def output_layer(params, features):
+    """Pre-activations ``features @ coef + intercept`` of the dense output layer."""
     Z = features @ params.coef
     Z += params.intercept
     return Z
@@ -202,6 +210,88 @@ def predict_output(params, spec, batch, loss):
 
 
 # --------------------------------------------------------------------------- gradient
+def output_layer_grad(
+    params, grads, features, Y, sw, loss, denominator, rng=None, dropout=0.0
+):
+    """Loss of the output layer over ``features`` (rows), and the gradient w.r.t. them.
+
+    The one output-layer gradient of every objective: dropout on the features (when
+    ``rng`` is given, i.e. training), ``loss`` against ``Y`` with row weights ``sw``,
+    and the gradient divided by ``denominator`` *added* to ``grads.coef`` and
+    ``grads.intercept``. Returns the loss sum (not divided) and the divided gradient
+    w.r.t. ``features``.
+    """
+    mask = None
+    if rng is not None and dropout > 0:
+        mask = rec.dropout_mask(rng, features.shape, dropout, features.dtype)
+        features = features * mask
+    value, dZ = LOSSES[loss][0](Y, output_layer(params, features), sw)
+    dZ /= denominator
+    coef, intercept = grads.coef, grads.intercept  # views: add in place
+    coef += features.T @ dZ
+    intercept += dZ.sum(axis=0)
+    d_features = dZ @ params.coef.T
+    if mask is not None:
+        d_features *= mask
+    return value, d_features
+
+
+def backprop_windows(
+    params, grads, grad_flat, spec, batch, head, *, dropout=0.0, rng=None,
+    bptt_steps=None, workspace=None,
+):
+    """(Truncated) BPTT of one batch, window by window; the one loop of every objective
+    that reads the recurrent stack's outputs.
+
+    Each window of :func:`~skrnn._recurrent.bptt_windows` runs forward from the state
+    carried (detached) from the previous window; ``head(cache, window, grads)`` then
+    returns ``None`` when no loss falls in the window, or ``(loss sum, gradients)`` with
+    ``gradients`` the keywords of :func:`~skrnn._recurrent.stack_backward` (``d_output``
+    or ``d_final``), having added its output-layer gradient to ``grads``. The recurrent
+    and output-layer gradients of all windows are summed into ``grad_flat`` (``grads``
+    are its views); the embedding's block is left to :func:`embedding_and_l2`, which
+    receives the returned gradient w.r.t. the embedded input (None without a table).
+    """
+    X = embed(params, batch.X)
+    layers = params.layers(spec)
+    n_table = emb.table_size(spec)
+    windows = rec.bptt_windows(batch.plan, bptt_steps)
+    first = next(windows)
+    single = first.t1 == len(batch.plan.batch_sizes)
+    if single:  # stack_backward writes every recurrent gradient
+        window_flat, window_grads = grad_flat, grads
+    else:
+        grad_flat[n_table:] = 0.0
+        window_flat = np.empty_like(grad_flat)
+        window_grads = unpack(window_flat, spec)
+    dX = np.zeros_like(X) if params.embedding is not None else None
+    total, carried = 0.0, None
+    for win in itertools.chain([first], windows):
+        cache = rec.stack_forward(
+            spec.cell_type, layers, X[win.rows], win.plan, activation=spec.activation,
+            dropout=dropout, rng=rng, h0=carried, workspace=workspace,
+        )
+        if win.n_next:
+            carried = rec.carried_states(cache, win)
+        window_grads.coef[...] = 0.0  # the head adds to them
+        window_grads.intercept[...] = 0.0
+        result = head(cache, win, window_grads)
+        if result is None:
+            continue
+        value, out_grads = result
+        total += value
+        dX_win, _ = rec.stack_backward(
+            spec.cell_type, layers, cache, win.plan, window_grads.layers(spec),
+            **out_grads, activation=spec.activation, need_dx=dX is not None,
+            workspace=workspace,
+        )
+        if dX is not None:
+            dX[win.rows] += dX_win
+        if not single:
+            grad_flat[n_table:] += window_flat[n_table:]
+    return total, dX
+
+
 def loss_grad(
     params, grads, spec, batch, Y, sample_weight, loss, *, alpha=0.0, reg_mask=None,
     flat=None, grad_flat=None, dropout=0.0, rng=None, bptt_steps=None,
@@ -223,85 +313,33 @@ def loss_grad(
     the L2 penalty then covers the table rows the batch reads (the "lazy" penalty whose
     gradient the row-sparse optimizers apply). Without it the gradient is dense.
     """
-    plan = batch.plan
+    check_truncation(spec.pooling, bptt_steps, len(batch.plan.batch_sizes))
     sw_sum = float(len(Y)) if sample_weight is None else float(sample_weight.sum())
-    loss_fn = LOSSES[loss][0]
-    layers = params.layers(spec)
-    X = _embed(params, batch.X)
-    T = len(plan.batch_sizes)
-    check_truncation(spec.pooling, bptt_steps, T)
     pool = POOLINGS[spec.pooling]
-    step = T if bptt_steps is None else min(bptt_steps, T)
-    truncated = step < T
-    # a generator, not a list: O(T / step) objects would make memory grow with T
-    windows = ((t0, min(T, t0 + step)) for t0 in range(0, T, step))
-    # the embedding table leads the flat vector; its gradient is written once at the end
-    n_table = emb.table_size(spec)
-    if truncated:
-        grad_flat[n_table:] = 0.0
-        window_grad = np.zeros_like(grad_flat)
-        window_grads = unpack(window_grad, spec)
-    else:
-        window_grads = grads
 
-    total, carried = 0.0, None
-
-    def running(t):
-        # sequences still running at step t, without an O(T) array: truncated BPTT over
-        # a very long sequence keeps memory bounded by the window
-        return int(plan.batch_sizes[t]) if t < T else 0
-
-    dX_all = np.zeros_like(X) if params.embedding is not None else None
-    for t0, t1 in windows:
-        wplan = rec.window(plan, t0, t1) if truncated else plan
-        rows = slice(int(plan.offsets[t0]), int(plan.offsets[t1]))
-        ending = slice(running(t1), running(t0))
-        cache = rec.stack_forward(
-            spec.cell_type, layers, X[rows], wplan, activation=spec.activation,
-            dropout=dropout, rng=rng, h0=carried, workspace=workspace,
-        )
-        if t1 < T:
-            n_next = running(t1)
-            carried = [
-                [{k: v[:n_next].copy() for k, v in d.items()} for d in layer]
-                for layer in rec.final_states(cache, wplan)
-            ]
-        if ending.start == ending.stop:
-            continue
+    def head(cache, win, window_grads):
         # only "last" is ever truncated, and the sequences still running past this
-        # window have no features yet: ``ending`` selects those that end in it
-        features, memo = pool.forward(cache, wplan)
-        features = features[ending]
-        mask = None
-        if rng is not None and dropout > 0:
-            mask = rec._dropout_mask(rng, features.shape, dropout, features.dtype)
-            features = features * mask
-        Z = features @ params.coef
-        Z += params.intercept
-        sw = None if sample_weight is None else sample_weight[ending]
-        value, dZ = loss_fn(Y[ending], Z, sw)
-        total += value
-        dZ /= sw_sum
-        np.matmul(features.T, dZ, out=window_grads.coef)
-        np.sum(dZ, axis=0, out=window_grads.intercept)
-        d_features = dZ @ params.coef.T
-        if mask is not None:
-            d_features *= mask
-        d_pooled = np.zeros((len(wplan.lengths), spec.n_features_out), dtype=X.dtype)
-        d_pooled[ending] = d_features
-        dX, _ = rec.stack_backward(
-            spec.cell_type, layers, cache, wplan, window_grads.layers(spec),
-            **pool.backward(d_pooled, memo, wplan), activation=spec.activation,
-            need_dx=params.embedding is not None, workspace=workspace,
+        # window have no features yet: ``win.ending`` selects those that end in it
+        ending = win.ending
+        if ending.start == ending.stop:
+            return None
+        features, memo = pool.forward(cache, win.plan)
+        value, d_features = output_layer_grad(
+            params, window_grads, features[ending], Y[ending],
+            None if sample_weight is None else sample_weight[ending], loss,
+            sw_sum, rng, dropout,
         )
-        if dX_all is not None:
-            dX_all[rows] += dX
-        if truncated:
-            grad_flat[n_table:] += window_grad[n_table:]
+        d_pooled = np.zeros((len(win.plan.lengths), spec.n_features_out), d_features.dtype)
+        d_pooled[ending] = d_features
+        return value, pool.backward(d_pooled, memo, win.plan)
 
+    total, dX = backprop_windows(
+        params, grads, grad_flat, spec, batch, head, dropout=dropout, rng=rng,
+        bptt_steps=bptt_steps, workspace=workspace,
+    )
     return embedding_and_l2(
-        total / sw_sum, params, grads, batch.X, dX_all, flat, grad_flat, reg_mask, alpha,
-        sw_sum, embedding_grad, n_table,
+        total / sw_sum, params, grads, batch.X, dX, flat, grad_flat, reg_mask, alpha,
+        sw_sum, embedding_grad, emb.table_size(spec),
     )
 
 

@@ -2,8 +2,13 @@
 
 The stochastic optimizers follow ``sklearn.neural_network``'s update rules (SGD with
 momentum / Nesterov momentum, Adam with bias correction) but update the whole flat vector
-in a handful of in-place numpy calls. Their state is kept by the estimator, so
-``partial_fit`` continues where the last call stopped.
+in a handful of in-place numpy calls.
+
+An optimizer's state is plain data: a dict of numbers and arrays whose ``"solver"`` entry
+names the update rule in :data:`DENSE_UPDATES` (and :data:`ROW_UPDATES` for a leading
+embedding table). The estimator keeps that dict, so ``partial_fit`` continues where the
+last call stopped, and a saved model holds no function (nothing for ``skops`` to trust).
+A learning-rate schedule changes ``state["learning_rate"]``.
 """
 
 import numpy as np
@@ -34,121 +39,119 @@ def _clip_row_sparse(grad, clip_norm, sparse):
     return norm
 
 
-class SGD:
-    """Stochastic gradient descent with (Nesterov) momentum."""
-
-    def __init__(self, n, dtype, learning_rate, momentum=0.9, nesterov=True):
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.velocity = np.zeros(n, dtype=dtype)
-
-    def step(self, params, grad):
-        v = self.velocity
-        v *= self.momentum
-        v -= self.learning_rate * grad
-        if self.nesterov:
-            params += self.momentum * v
-            params -= self.learning_rate * grad
-        else:
-            params += v
+# --------------------------------------------------------------------------- dense rules
+def _sgd_step(state, params, grad, scratch):
+    """SGD with (Nesterov) momentum."""
+    lr, momentum = state["learning_rate"], state["momentum"]
+    v = state["velocity"]
+    v *= momentum
+    v -= lr * grad
+    if state["nesterov"]:
+        params += momentum * v
+        params -= lr * grad
+    else:
+        params += v
 
 
-class Adam:
+def _adam_step(state, params, grad, scratch):
     """Adam (Kingma & Ba, 2015) with the bias correction folded into the step size."""
-
-    def __init__(self, n, dtype, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.learning_rate = learning_rate
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-        self.t = 0
-        self.m = np.zeros(n, dtype=dtype)
-        self.v = np.zeros(n, dtype=dtype)
-        self._tmp = np.empty(n, dtype=dtype)
-
-    def step(self, params, grad):
-        self.t += 1
-        b1, b2 = self.beta_1, self.beta_2
-        m, v, tmp = self.m, self.v, self._tmp
-        m *= b1
-        m += (1 - b1) * grad
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1 - b2
-        v *= b2
-        v += tmp
-        lr = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        np.sqrt(v, out=tmp)
-        tmp += self.epsilon
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr
-        params -= tmp
+    state["t"] += 1
+    b1, b2, t = state["beta_1"], state["beta_2"], state["t"]
+    m, v = state["m"], state["v"]
+    tmp = np.empty_like(params) if scratch is None else scratch
+    m *= b1
+    m += (1 - b1) * grad
+    np.multiply(grad, grad, out=tmp)
+    tmp *= 1 - b2
+    v *= b2
+    v += tmp
+    lr = state["learning_rate"] * np.sqrt(1 - b2**t) / (1 - b1**t)
+    np.sqrt(v, out=tmp)
+    tmp += state["epsilon"]
+    np.divide(m, tmp, out=tmp)
+    tmp *= lr
+    params -= tmp
 
 
-def _sgd_rows(opt, state, table, rows, grad):
-    velocity = state["velocity"]
+# ------------------------------------------------------------------ row-sparse table rules
+def _sgd_rows(state, table, rows, grad):
+    lr, momentum = state["learning_rate"], state["momentum"]
+    velocity = state["table"]["velocity"]
     v = velocity[rows]
-    v *= opt.momentum
-    v -= opt.learning_rate * grad
+    v *= momentum
+    v -= lr * grad
     velocity[rows] = v
-    if opt.nesterov:
-        table[rows] += opt.momentum * v - opt.learning_rate * grad
+    if state["nesterov"]:
+        table[rows] += momentum * v - lr * grad
     else:
         table[rows] += v
 
 
-def _adam_rows(opt, state, table, rows, grad):
-    b1, b2 = opt.beta_1, opt.beta_2
-    m = state["m"][rows]
+def _adam_rows(state, table, rows, grad):
+    b1, b2, t = state["beta_1"], state["beta_2"], state["t"]
+    moments = state["table"]
+    m = moments["m"][rows]
     m *= b1
     m += (1 - b1) * grad
-    v = state["v"][rows]
+    v = moments["v"][rows]
     v *= b2
     v += (1 - b2) * grad * grad
-    state["m"][rows], state["v"][rows] = m, v
-    lr = opt.learning_rate * np.sqrt(1 - b2**opt.t) / (1 - b1**opt.t)
+    moments["m"][rows], moments["v"][rows] = m, v
+    lr = state["learning_rate"] * np.sqrt(1 - b2**t) / (1 - b1**t)
     np.sqrt(v, out=v)
-    v += opt.epsilon
+    v += state["epsilon"]
     table[rows] -= lr * m / v
 
 
-# per optimizer: the row update and the names of its per-parameter state
-ROW_UPDATES = {SGD: (_sgd_rows, ("velocity",)), Adam: (_adam_rows, ("m", "v"))}
+# per solver: the update of the dense parameters, the "lazy" update of the embedding rows
+# a batch read (a row's moments decay only when it is read, so a step costs what the
+# batch reads, not the vocabulary), and the names of the per-parameter state
+DENSE_UPDATES = {"sgd": _sgd_step, "adam": _adam_step}
+ROW_UPDATES = {"sgd": _sgd_rows, "adam": _adam_rows}
+SLOTS = {"sgd": ("velocity",), "adam": ("m", "v")}
 
 
-class RowSparse:
-    """A stochastic optimizer whose leading embedding table is updated row by row.
+def make_optimizer(solver, n, dtype, settings, embedding_shape=None):
+    """A new optimizer state for ``solver`` ("sgd" or "adam") over ``n`` parameters.
 
-    The wrapped optimizer owns every parameter after the table; the table's rows are
-    updated only in the steps whose batch read them, with the same rule and their own
-    state ("lazy" Adam / momentum: a row's moments decay only when it is read). Step
-    cost depends on the batch, not on the vocabulary.
-    """
-
-    def __init__(self, inner, table_shape, dtype):
-        self.inner = inner
-        self.table_shape = tuple(table_shape)
-        self.update, names = ROW_UPDATES[type(inner)]
-        self.state = {name: np.zeros(self.table_shape, dtype=dtype) for name in names}
-
-    def step(self, params, grad, sparse):
-        size = sparse.size
-        self.inner.step(params[size:], grad[size:])
-        table = params[:size].reshape(self.table_shape)
-        self.update(self.inner, self.state, table, sparse.rows, sparse.values)
-
-
-def make_optimizer(solver, n, dtype, est, embedding_shape=None):
-    """The optimizer of ``solver`` for an estimator's hyperparameters.
-
-    With ``embedding_shape``, the first ``prod(embedding_shape)`` parameters are an
-    embedding table trained with row-sparse gradients (:class:`RowSparse`).
+    ``settings`` has the estimator's names: ``learning_rate_init``, ``momentum``,
+    ``nesterovs_momentum``, ``beta_1``, ``beta_2``, ``epsilon``. With
+    ``embedding_shape``, the first ``prod(embedding_shape)`` parameters are an embedding
+    table updated row by row from a row-sparse gradient.
     """
     n_dense = n if embedding_shape is None else n - int(np.prod(embedding_shape))
+    state = {"solver": solver, "learning_rate": float(settings.learning_rate_init)}
     if solver == "sgd":
-        inner = SGD(
-            n_dense, dtype, est.learning_rate_init, est.momentum, est.nesterovs_momentum
+        state.update(
+            momentum=float(settings.momentum), nesterov=bool(settings.nesterovs_momentum)
         )
     else:
-        inner = Adam(
-            n_dense, dtype, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon
+        state.update(
+            beta_1=float(settings.beta_1), beta_2=float(settings.beta_2),
+            epsilon=float(settings.epsilon), t=0,
         )
-    return inner if embedding_shape is None else RowSparse(inner, embedding_shape, dtype)
+    for slot in SLOTS[solver]:
+        state[slot] = np.zeros(n_dense, dtype=dtype)
+    if embedding_shape is not None:
+        state["table_shape"] = tuple(int(s) for s in embedding_shape)
+        state["table"] = {
+            slot: np.zeros(embedding_shape, dtype=dtype) for slot in SLOTS[solver]
+        }
+    return state
+
+
+def optimizer_step(state, params, grad, sparse=None, scratch=None):
+    """One update of ``params`` (in place) from ``grad`` and the optimizer ``state``.
+
+    With an embedding table (``state["table_shape"]``), ``sparse`` is its row-sparse
+    gradient (a :class:`~skrnn._embedding.RowGradient`) and ``grad``'s table block is
+    not read. ``scratch``, a buffer as long as the dense parameters, saves an allocation.
+    """
+    solver = state["solver"]
+    if "table_shape" not in state:
+        DENSE_UPDATES[solver](state, params, grad, scratch)
+        return
+    size = int(np.prod(state["table_shape"]))
+    DENSE_UPDATES[solver](state, params[size:], grad[size:], scratch)
+    table = params[:size].reshape(state["table_shape"])
+    ROW_UPDATES[solver](state, table, sparse.rows, sparse.values)

@@ -97,6 +97,48 @@ def window(plan, t0, t1):
     return _plan_from_batch_sizes(lengths, sizes)
 
 
+class Window(NamedTuple):
+    """Steps ``t0:t1`` of a batch, the unit of (truncated) backpropagation through time."""
+
+    t0: int
+    t1: int
+    plan: Plan  # the window's own plan (the batch's plan when it is the only window)
+    rows: slice  # its packed rows in the batch
+    n_next: int  # sequences that run on past ``t1``: the first ``n_next`` of the window
+
+    @property
+    def ending(self):
+        """Window positions of the sequences whose last step lies in this window."""
+        return slice(self.n_next, len(self.plan.lengths))
+
+
+def bptt_windows(plan, bptt_steps=None):
+    """The windows of ``bptt_steps`` steps that BPTT runs through, in time order.
+
+    One window spanning the batch when ``bptt_steps`` is None or not shorter. A
+    generator, not a list: O(T / bptt_steps) plans would make memory grow with T.
+    """
+    T = len(plan.batch_sizes)
+    if bptt_steps is None or bptt_steps >= T:
+        yield Window(0, T, plan, slice(0, plan.n_rows), 0)
+        return
+    for t0 in range(0, T, bptt_steps):
+        t1 = min(T, t0 + bptt_steps)
+        # sequences still running at step t1, read without an O(T) array
+        n_next = int(plan.batch_sizes[t1]) if t1 < T else 0
+        rows = slice(int(plan.offsets[t0]), int(plan.offsets[t1]))
+        yield Window(t0, t1, window(plan, t0, t1), rows, n_next)
+
+
+def carried_states(cache, win):
+    """The final states of a window's sequences that run on, detached (copied) so the
+    next window starts from them without a gradient path back."""
+    return [
+        [{k: v[: win.n_next].copy() for k, v in d.items()} for d in layer]
+        for layer in final_states(cache, win.plan)
+    ]
+
+
 # --------------------------------------------------------------------------- buffers
 class Workspace:
     """Large buffers kept from one training batch to the next, reused while they fit.
@@ -351,7 +393,8 @@ class StackCache(NamedTuple):
     masks: list  # per layer: dropout mask applied to its input, or None
 
 
-def _dropout_mask(rng, shape, rate, dtype):
+def dropout_mask(rng, shape, rate, dtype):
+    """Inverted-dropout mask: 0 with probability ``rate``, else ``1 / (1 - rate)``."""
     keep = rng.random(shape) >= rate
     return keep.astype(dtype) / dtype.type(1.0 - rate)
 
@@ -376,7 +419,7 @@ def stack_forward(
     for l, directions in enumerate(layers):
         mask = None
         if l > 0 and rng is not None and dropout > 0:
-            mask = _dropout_mask(rng, x.shape, dropout, x.dtype)
+            mask = dropout_mask(rng, x.shape, dropout, x.dtype)
             x = x * mask
         runs = []
         for d, p in enumerate(directions):

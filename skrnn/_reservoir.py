@@ -17,7 +17,7 @@ over the batch. Because finished sequences are never touched again, the state bu
 every sequence's last state once the loop ends.
 """
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 import scipy.linalg
@@ -42,6 +42,16 @@ CONNECTIONS_PER_UNIT = 10
 def auto_density(n_units):
     """Density giving each unit about :data:`CONNECTIONS_PER_UNIT` recurrent inputs."""
     return min(1.0, CONNECTIONS_PER_UNIT / n_units)
+
+
+class ReservoirSpec(NamedTuple):
+    """What fixes the shapes of an echo state network: its inputs, units and outputs."""
+
+    input_size: int  # features per step
+    n_units: int
+    n_outputs: int
+    activation: str = "tanh"
+    n_tokens: Optional[int] = None  # a reservoir reads features, never token ids
 
 
 class Reservoir(NamedTuple):

@@ -155,35 +155,9 @@ def regularised_mask(spec, dtype):
 
 
 # --------------------------------------------------------------------------- shared pieces
-def _head(params, features):
-    Z = features @ params.coef
-    Z += params.intercept
-    return Z
-
-
 def activate(Z, loss):
     """Outputs of ``loss``'s canonical link (probabilities or values)."""
     return OUTPUT_ACTIVATIONS[LOSSES[loss][1]](Z)
-
-
-def _head_loss_grad(params, grads, features, Y, sw, loss, scale, rng, dropout):
-    """Loss of a dense head over ``features`` and the gradient w.r.t. the features.
-
-    Writes the head's parameter gradients into ``grads`` (adding to them).
-    """
-    mask = None
-    if rng is not None and dropout > 0:
-        mask = rec._dropout_mask(rng, features.shape, dropout, features.dtype)
-        features = features * mask
-    value, dZ = LOSSES[loss][0](Y, _head(params, features), sw)
-    dZ *= scale
-    coef, intercept = grads.coef, grads.intercept
-    coef += features.T @ dZ
-    intercept += dZ.sum(axis=0)
-    d_features = dZ @ params.coef.T
-    if mask is not None:
-        d_features *= mask
-    return value, d_features
 
 
 def target_rows(plan, target_lengths):
@@ -213,7 +187,7 @@ def check_aligned_lengths(input_lengths, target_lengths, where="y"):
 def aligned_loss_grad(
     params, grads, spec, batch, targets, sample_weight, loss, *, alpha=0.0,
     reg_mask=None, flat=None, grad_flat=None, dropout=0.0, rng=None, bptt_steps=None,
-    embedding_grad=None,
+    embedding_grad=None, workspace=None,
 ):
     """Loss of one batch of an aligned (per-step) model and its gradient.
 
@@ -223,62 +197,31 @@ def aligned_loss_grad(
     carried forward, and ``embedding_grad`` keeps an embedding's gradient row-sparse,
     both as in :func:`skrnn._network.loss_grad`.
     """
-    plan = batch.plan
-    X = net._embed(params, batch.X)
-    rows, owner = target_rows(plan, targets.lengths)
+    rows, owner = target_rows(batch.plan, targets.lengths)
     sw = None if sample_weight is None else sample_weight[owner]
     denominator = float(len(rows)) if sw is None else float(sw.sum())
-    T = len(plan.batch_sizes)
-    step = T if bptt_steps is None else bptt_steps
-    windows = [(t0, min(T, t0 + step)) for t0 in range(0, T, step)]
-    layers = params.layers(spec)
-    grad_flat[...] = 0.0
-    if len(windows) == 1:
-        scratch, window_grads = grad_flat, grads
-    else:
-        scratch = np.zeros_like(grad_flat)
-        window_grads = net.unpack(scratch, spec)
-    dX_all = np.zeros_like(X) if params.embedding is not None else None
-    total, carried = 0.0, None
-    for t0, t1 in windows:
-        wplan = plan if len(windows) == 1 else rec.window(plan, t0, t1)
-        first, last = int(plan.offsets[t0]), int(plan.offsets[t1])
-        cache = rec.stack_forward(
-            spec.cell_type, layers, X[first:last], wplan, activation=spec.activation,
-            dropout=dropout, rng=rng, h0=carried,
-        )
-        if t1 < T:
-            n_next = int(plan.batch_sizes[t1])
-            carried = [
-                [{k: v[:n_next].copy() for k, v in d.items()} for d in layer]
-                for layer in rec.final_states(cache, wplan)
-            ]
+
+    def head(cache, win, window_grads):
+        first, last = win.rows.start, win.rows.stop
         inside = (rows >= first) & (rows < last)
         if not inside.any():
-            continue
+            return None
         local = rows[inside] - first
-        features = rec.stack_output(cache, wplan)[local]
-        # the head accumulates; stack_backward overwrites the recurrent gradients
-        window_grads.coef[...] = 0.0
-        window_grads.intercept[...] = 0.0
-        value, d_features = _head_loss_grad(
+        features = rec.stack_output(cache, win.plan)[local]
+        value, d_features = net.output_layer_grad(
             params, window_grads, features, targets.data[inside],
-            None if sw is None else sw[inside], loss, 1.0 / denominator, rng, dropout,
+            None if sw is None else sw[inside], loss, denominator, rng, dropout,
         )
-        total += value
-        d_output = np.zeros((last - first, spec.n_features_out), dtype=X.dtype)
+        d_output = np.zeros((last - first, spec.n_features_out), dtype=d_features.dtype)
         d_output[local] = d_features
-        dX, _ = rec.stack_backward(
-            spec.cell_type, layers, cache, wplan, window_grads.layers(spec),
-            d_output=d_output, activation=spec.activation,
-            need_dx=params.embedding is not None,
-        )
-        if dX_all is not None:
-            dX_all[first:last] += dX
-        if scratch is not grad_flat:
-            grad_flat += scratch
+        return value, {"d_output": d_output}
+
+    total, dX = net.backprop_windows(
+        params, grads, grad_flat, spec, batch, head, dropout=dropout, rng=rng,
+        bptt_steps=bptt_steps, workspace=workspace,
+    )
     return net.embedding_and_l2(
-        total / denominator, params, grads, batch.X, dX_all, flat, grad_flat, reg_mask,
+        total / denominator, params, grads, batch.X, dX, flat, grad_flat, reg_mask,
         alpha, denominator, embedding_grad, emb.table_size(spec),
     )
 
@@ -287,11 +230,11 @@ def aligned_output(params, spec, batch, loss):
     """Activated outputs of every step, (N, n_outputs), in target order of the sorted
     batch (sequence by sequence, step by step)."""
     cache = rec.stack_forward(
-        spec.cell_type, params.layers(spec), net._embed(params, batch.X), batch.plan,
+        spec.cell_type, params.layers(spec), net.embed(params, batch.X), batch.plan,
         activation=spec.activation,
     )
     rows, _ = target_rows(batch.plan, batch.plan.lengths)
-    return activate(_head(params, rec.stack_output(cache, batch.plan)[rows]), loss)
+    return activate(net.output_layer(params, rec.stack_output(cache, batch.plan)[rows]), loss)
 
 
 # ------------------------------------------------------------------------ encoder–decoder
@@ -359,7 +302,7 @@ def _encoder_state_grads(d_initial, enc_final, dec_order):
 
 def _encoder_decoder_forward(params, spec, batch, target_lengths, dec_inputs, dropout, rng):
     enc, dec = spec.encoder, spec.decoder
-    X = net._embed(params.encoder, batch.X)
+    X = net.embed(params.encoder, batch.X)
     enc_cache = rec.stack_forward(
         enc.cell_type, params.encoder.layers(enc), X, batch.plan,
         activation=enc.activation, dropout=dropout, rng=rng,
@@ -396,7 +339,7 @@ def scheduled_inputs(params, spec, batch, targets, loss, ratio, rng):
         params, spec, batch, targets.lengths, inputs, 0.0, None
     )
     features = rec.stack_output(run.dec_cache, run.dec_plan)[run.dec_rows]
-    fed = FEEDBACK[loss](activate(_head(params.decoder, features), loss))
+    fed = FEEDBACK[loss](activate(net.output_layer(params.decoder, features), loss))
     starts = np.cumsum(targets.lengths) - targets.lengths
     follows = np.ones(len(inputs), dtype=bool)
     follows[starts] = False
@@ -408,17 +351,19 @@ def scheduled_inputs(params, spec, batch, targets, loss, ratio, rng):
 def encoder_decoder_loss_grad(
     params, grads, spec, batch, targets, sample_weight, loss, *, alpha=0.0,
     reg_mask=None, flat=None, grad_flat=None, dropout=0.0, rng=None, dec_inputs=None,
-    embedding_grad=None,
+    teacher_forcing_ratio=1.0, embedding_grad=None,
 ):
     """Loss of one batch of an encoder–decoder and its gradient in ``grad_flat``.
 
     ``targets`` (sorted batch order) hold every decoder output step (an end-of-sequence
     row included for categorical outputs). ``dec_inputs`` (target order) are the decoder's
-    inputs; by default full teacher forcing (:func:`teacher_inputs`). Normalised like
-    :func:`aligned_loss_grad`.
+    inputs; by default those of :func:`scheduled_inputs` with ``teacher_forcing_ratio``
+    (1: full teacher forcing). Normalised like :func:`aligned_loss_grad`.
     """
     if dec_inputs is None:
-        dec_inputs = teacher_inputs(targets)
+        dec_inputs = scheduled_inputs(
+            params, spec, batch, targets, loss, teacher_forcing_ratio, rng
+        )
     enc, dec = spec.encoder, spec.decoder
     run, enc_final = _encoder_decoder_forward(
         params, spec, batch, targets.lengths, dec_inputs, dropout, rng
@@ -427,9 +372,9 @@ def encoder_decoder_loss_grad(
     denominator = float(len(targets.data)) if sw is None else float(sw.sum())
     grad_flat[...] = 0.0
     features = rec.stack_output(run.dec_cache, run.dec_plan)[run.dec_rows]
-    total, d_features = _head_loss_grad(
+    total, d_features = net.output_layer_grad(
         params.decoder, grads.decoder, features, targets.data, sw, loss,
-        1.0 / denominator, rng, dropout,
+        denominator, rng, dropout,
     )
     d_output = np.empty_like(d_features)
     d_output[run.dec_rows] = d_features
@@ -472,7 +417,7 @@ def decode(params, spec, batch, n_steps, loss, end_index=None):
     """
     enc, dec = spec.encoder, spec.decoder
     enc_cache = rec.stack_forward(
-        enc.cell_type, params.encoder.layers(enc), net._embed(params.encoder, batch.X),
+        enc.cell_type, params.encoder.layers(enc), net.embed(params.encoder, batch.X),
         batch.plan, activation=enc.activation,
     )
     B = len(batch.plan.lengths)
@@ -483,7 +428,7 @@ def decode(params, spec, batch, n_steps, loss, end_index=None):
     ended = np.zeros(B, dtype=bool)
     for t in range(n_steps):
         top, states = step_stack(dec, params.decoder, x, states)
-        out[:, t] = activate(_head(params.decoder, top), loss)
+        out[:, t] = activate(net.output_layer(params.decoder, top), loss)
         x = np.zeros_like(x)
         x[:, :-1] = FEEDBACK[loss](out[:, t])
         if end_index is not None:
@@ -503,17 +448,17 @@ def generate(params, spec, batch, n_steps, loss, choose):
     """
     plan = batch.plan
     cache = rec.stack_forward(
-        spec.cell_type, params.layers(spec), net._embed(params, batch.X), plan,
+        spec.cell_type, params.layers(spec), net.embed(params, batch.X), plan,
         activation=spec.activation,
     )
     states = rec.final_states(cache, plan)
     top = rec.stack_final(cache, plan)
     emitted = []
     for t in range(n_steps):
-        value, x = choose(activate(_head(params, top), loss), t)
+        value, x = choose(activate(net.output_layer(params, top), loss), t)
         emitted.append(value)
         if t + 1 < n_steps:
-            top, states = step_stack(spec, params, net._embed(params, x), states)
+            top, states = step_stack(spec, params, net.embed(params, x), states)
     return emitted
 
 

@@ -20,8 +20,8 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from . import _embedding as emb
 from . import _network as net
 from . import _seq2seq as s2s
+from ._backends import BACKENDS, PREDICT_BATCH
 from ._base import (
-    PREDICT_BATCH,
     BaseRNN,
     finite_prediction,
     finite_score,
@@ -432,15 +432,7 @@ class SeqToSeqRNN(BaseRNN):
 
     def _aligned_outputs(self, seqs):
         """Activated outputs of every step: a list of (T_i, n_outputs), sample order."""
-        if self._spec.cell_type == "esn":
-            return self._reservoir_output(seqs)
-        out = [None] * seqs.n_samples
-        for batch in self._batches(seqs):
-            steps = s2s.aligned_output(self._params(), self._spec, batch, self._loss)
-            blocks = np.split(steps, np.cumsum(batch.plan.lengths)[:-1])
-            for i, block in zip(batch.order, blocks):
-                out[i] = block
-        return out
+        return BACKENDS[self._backend].output(self, seqs)
 
     def _decoded_outputs(self, seqs, n_steps, stop_at_end=True):
         """Free-running decoder outputs: a list of (K_i, n_values), sample order.
@@ -651,7 +643,7 @@ class SeqToSeqRNN(BaseRNN):
         problem = None
         if self.mode != "aligned":
             problem = "mode='encoder_decoder' maps X to a separate output sequence"
-        elif spec.cell_type == "esn":
+        elif not BACKENDS[self._backend].generates:
             problem = "generation is not implemented for cell_type='esn'"
         elif self.bidirectional:
             problem = "a bidirectional model needs the future of every step"

@@ -1,12 +1,20 @@
 """The fit loop, layered so each level can be read alone: fit -> epoch -> batch step -> loss.
 
-These functions drive the pure core (``_network``, ``_optim``) with an estimator's
-hyperparameters and record the training history on the estimator. ``SOLVERS`` maps each
-``solver`` to its loop.
+The loop is a set of functions of an immutable :class:`FitConfig` (the estimator's
+training hyperparameters), a :class:`Trainer` (parameter views and scratch) and a
+:class:`Problem` (the data). They fill a :class:`History` record, which the estimator
+copies into ``n_iter_``, ``loss_curve_``, ... They never read or write an estimator.
+
+Event points: after every mini-batch step the ``on_batch_end`` callables of
+:class:`Events` receive a :class:`BatchEnd`; after every epoch the ``on_epoch_end``
+callables receive an :class:`EpochEnd` and may return True to stop training (the model
+stays fitted and consistent, as after Ctrl-C). Learning-rate schedules and callbacks plug
+in there. ``SOLVERS`` maps each ``solver`` to its loop.
 """
 
 import time
 import warnings
+from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Optional
 
 import numpy as np
@@ -19,7 +27,85 @@ from . import _recurrent as rec
 from . import _seq2seq as s2s
 from ._embedding import RowGradient
 from ._input import Sequences, stacked
-from ._optim import clip_by_global_norm, make_optimizer
+from ._optim import clip_by_global_norm, make_optimizer, optimizer_step
+from .exceptions import DivergenceError
+
+
+# --------------------------------------------------------------------------- records
+class FitConfig(NamedTuple):
+    """The training hyperparameters of one fit, read once from the estimator."""
+
+    solver: str = "adam"
+    learning_rate: str = "constant"  # key of SCHEDULES
+    learning_rate_init: float = 0.005
+    learning_rate_min: float = 1e-6
+    max_iter: int = 200
+    batch_size: object = "auto"
+    shuffle: bool = True
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    clip_norm: Optional[float] = 5.0
+    alpha: float = 1e-4
+    dropout: float = 0.0
+    bptt_steps: Optional[int] = None
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    verbose: bool = False
+    teacher_forcing_ratio: float = 1.0  # encoder–decoders only
+
+    @classmethod
+    def from_params(cls, params):
+        """The configuration of the estimator parameters ``params`` (a dict)."""
+        return cls(**{name: params[name] for name in cls._fields if name in params})
+
+
+@dataclass
+class History:
+    """What a fit did, epoch by epoch: the estimator's ``n_iter_``, ``t_``,
+    ``loss_curve_``, ... and the optimizer state a later ``partial_fit`` continues."""
+
+    n_iter: int = 0  # epochs (L-BFGS: iterations), over every call that kept the model
+    t: int = 0  # training samples seen, as sklearn's MLP counts them
+    loss_curve: list = field(default_factory=list)
+    grad_norm_curve: list = field(default_factory=list)
+    loss: float = np.nan
+    best_loss: Optional[float] = np.inf
+    validation_scores: Optional[list] = None
+    best_validation_score: Optional[float] = None
+    no_improvement_count: int = 0
+    optimizer: Optional[dict] = None  # plain data: see ``_optim``
+    stop_reason: str = ""  # "converged", "max_iter", "interrupted", "callback", ...
+
+    def restarted(self):
+        """The record a ``warm_start`` fit starts from: counts and nothing else."""
+        return History(n_iter=self.n_iter, t=self.t)
+
+
+class BatchEnd(NamedTuple):
+    epoch: int
+    loss: float  # the batch's mean loss
+    grad_norm: float  # before clipping
+    n_samples: int
+
+
+class EpochEnd(NamedTuple):
+    epoch: int
+    loss: float
+    validation_score: Optional[float]
+    grad_norm: float
+    params: np.ndarray  # the flat parameters after this epoch (read only)
+
+
+class Events(NamedTuple):
+    """Callables the loop calls at its event points (see the module docstring)."""
+
+    on_batch_end: tuple = ()  # f(history, BatchEnd) -> None
+    on_epoch_end: tuple = ()  # f(history, EpochEnd) -> True to stop
 
 
 class Problem(NamedTuple):
@@ -45,10 +131,6 @@ class Problem(NamedTuple):
         return self._replace(seqs=sub, Y=self.Y[index], sample_weight=sw, stratify=strat)
 
 
-class DivergenceError(ValueError):
-    """Training produced a non-finite loss or gradient."""
-
-
 class Trainer(NamedTuple):
     """What a batch step needs besides the batch: parameter views and scratch."""
 
@@ -59,6 +141,7 @@ class Trainer(NamedTuple):
     reg_mask: np.ndarray
     embedding_grad: Optional[RowGradient] = None  # row-sparse embedding gradient
     workspace: Optional[rec.Workspace] = None  # recurrent buffers reused across batches
+    backup: Optional[np.ndarray] = None  # the weights before a step, kept if it diverges
 
 
 class Architecture(NamedTuple):
@@ -94,65 +177,40 @@ def make_trainer(flat, spec):
     return Trainer(
         flat, arch.unpack(flat, spec), grad_flat, arch.unpack(grad_flat, spec),
         arch.regularised_mask(spec, flat.dtype), embedding_grad, rec.Workspace(),
+        np.empty_like(flat),
     )
 
 
-def batch_loss_grad(est, trainer, problem, index, rng, sparse=False):
+# --------------------------------------------------------------------------- the loss
+# each objective's loss-and-gradient function and the FitConfig fields it reads besides
+# the ones every objective shares
+OBJECTIVES = {
+    "many_to_one": (net.loss_grad, ("bptt_steps",)),
+    "aligned": (s2s.aligned_loss_grad, ("bptt_steps",)),
+    "encoder_decoder": (s2s.encoder_decoder_loss_grad, ("teacher_forcing_ratio",)),
+}
+# the objectives whose loss reads the recurrent stack through a reusable workspace
+_WORKSPACE = {"many_to_one", "aligned"}
+
+
+def batch_loss_grad(config, trainer, problem, index, rng, sparse=False):
     """Loss of the samples ``index`` and its gradient in ``trainer.grad_flat``.
 
     With ``sparse``, an embedding's gradient goes row-sparse into
     ``trainer.embedding_grad`` instead (mini-batch steps; L-BFGS needs it dense).
     """
-    return OBJECTIVES[problem.objective](est, trainer, problem, index, rng, sparse)
-
-
-def _many_to_one(est, trainer, problem, index, rng, sparse):
+    loss_grad, extra = OBJECTIVES[problem.objective]
     batch = net.make_batch(problem.seqs, index)
     sw = None if problem.sample_weight is None else problem.sample_weight[batch.order]
-    return net.loss_grad(
+    kwargs = {name: getattr(config, name) for name in extra}
+    if problem.objective in _WORKSPACE:
+        kwargs["workspace"] = trainer.workspace
+    return loss_grad(
         trainer.params, trainer.grads, problem.spec, batch, problem.Y[batch.order], sw,
-        problem.loss, alpha=est.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
-        grad_flat=trainer.grad_flat, dropout=est.dropout, rng=rng,
-        bptt_steps=est.bptt_steps,
-        embedding_grad=trainer.embedding_grad if sparse else None,
-        workspace=trainer.workspace,
+        problem.loss, alpha=config.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
+        grad_flat=trainer.grad_flat, dropout=config.dropout, rng=rng,
+        embedding_grad=trainer.embedding_grad if sparse else None, **kwargs,
     )
-
-
-def _aligned(est, trainer, problem, index, rng, sparse):
-    batch = net.make_batch(problem.seqs, index)
-    sw = None if problem.sample_weight is None else problem.sample_weight[batch.order]
-    return s2s.aligned_loss_grad(
-        trainer.params, trainer.grads, problem.spec, batch, problem.Y[batch.order], sw,
-        problem.loss, alpha=est.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
-        grad_flat=trainer.grad_flat, dropout=est.dropout, rng=rng,
-        bptt_steps=est.bptt_steps,
-        embedding_grad=trainer.embedding_grad if sparse else None,
-    )
-
-
-def _encoder_decoder(est, trainer, problem, index, rng, sparse):
-    batch = net.make_batch(problem.seqs, index)
-    sw = None if problem.sample_weight is None else problem.sample_weight[batch.order]
-    targets = problem.Y[batch.order]
-    dec_inputs = s2s.scheduled_inputs(
-        trainer.params, problem.spec, batch, targets, problem.loss,
-        est.teacher_forcing_ratio, rng,
-    )
-    return s2s.encoder_decoder_loss_grad(
-        trainer.params, trainer.grads, problem.spec, batch, targets, sw, problem.loss,
-        alpha=est.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
-        grad_flat=trainer.grad_flat, dropout=est.dropout, rng=rng, dec_inputs=dec_inputs,
-        embedding_grad=trainer.embedding_grad if sparse else None,
-    )
-
-
-# the batch objective of each Problem.objective
-OBJECTIVES = {
-    "many_to_one": _many_to_one,
-    "aligned": _aligned,
-    "encoder_decoder": _encoder_decoder,
-}
 
 
 def _check_finite(loss, norm, epoch):
@@ -165,49 +223,64 @@ def _check_finite(loss, norm, epoch):
 
 
 # --------------------------------------------------------------------------- stochastic
-def _batch_size(est, n_samples):
-    if est.batch_size == "auto":
+def batch_size(config, n_samples):
+    if config.batch_size == "auto":
         return min(200, n_samples)
-    if est.batch_size > n_samples:
+    if config.batch_size > n_samples:
         warnings.warn(
-            f"Got batch_size={est.batch_size} larger than the {n_samples} samples; "
+            f"Got batch_size={config.batch_size} larger than the {n_samples} samples; "
             "it is clipped to the number of samples."
         )
-    return min(est.batch_size, n_samples)
+    return min(config.batch_size, n_samples)
 
 
-def run_epoch(est, trainer, problem, optimizer, rng):
-    """One pass over the data; returns the mean loss and mean pre-clipping norm."""
+def optimizer_update(config, trainer, optimizer, loss, norm, epoch):
+    """One optimizer step from the gradient in ``trainer``; weights that it would make
+    non-finite are put back and reported as a :class:`DivergenceError`."""
+    _check_finite(loss, norm, epoch)
+    np.copyto(trainer.backup, trainer.flat)
+    optimizer_step(optimizer, trainer.flat, trainer.grad_flat, trainer.embedding_grad)
+    if not np.isfinite(trainer.flat).all():
+        np.copyto(trainer.flat, trainer.backup)
+        raise DivergenceError(
+            f"Training diverged at epoch {epoch}: a step of learning rate "
+            f"{optimizer['learning_rate']:g} made the weights overflow (gradient norm "
+            f"{norm:.3g}). Set clip_norm (e.g. 1.0) or lower learning_rate_init; the "
+            "estimator keeps its last finite weights."
+        )
+
+
+def run_epoch(config, trainer, problem, history, rng, events=Events()):
+    """One pass over the data; returns the mean loss and the mean pre-clipping norm."""
     n = problem.seqs.n_samples
-    order = rng.permutation(n) if est.shuffle else np.arange(n)
-    size = _batch_size(est, n)
+    order = rng.permutation(n) if config.shuffle else np.arange(n)
+    size = batch_size(config, n)
+    epoch = history.n_iter + 1
     total_loss, total_norm, n_batches = 0.0, 0.0, 0
     for start in range(0, n, size):
         index = order[start : start + size]
         if problem.sample_weight is not None and not problem.sample_weight[index].any():
             continue  # a batch of zero weights has no loss to descend
-        # overflow can only come from a diverging run, which _check_finite reports
+        # overflow can only come from a diverging run, which is reported below
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = batch_loss_grad(est, trainer, problem, index, rng, sparse=True)
+            loss = batch_loss_grad(config, trainer, problem, index, rng, sparse=True)
             norm = clip_by_global_norm(
-                trainer.grad_flat, est.clip_norm, trainer.embedding_grad
+                trainer.grad_flat, config.clip_norm, trainer.embedding_grad
             )
-        _check_finite(loss, norm, est.n_iter_ + 1)
-        if trainer.embedding_grad is None:
-            optimizer.step(trainer.flat, trainer.grad_flat)
-        else:
-            optimizer.step(trainer.flat, trainer.grad_flat, trainer.embedding_grad)
+            optimizer_update(config, trainer, history.optimizer, loss, norm, epoch)
         total_loss += loss * len(index)
         total_norm += norm
         n_batches += 1
+        for on_batch_end in events.on_batch_end:
+            on_batch_end(history, BatchEnd(epoch, loss, norm, len(index)))
+    # run_stochastic refuses a training set without weight, so a batch always ran
     return total_loss / n, total_norm / n_batches
 
 
-def _validation_split(est, problem, rng):
+def validation_split(config, problem, rng):
     n = problem.seqs.n_samples
-    index = np.arange(n)
     train, val = train_test_split(
-        index, random_state=rng, test_size=est.validation_fraction,
+        np.arange(n), random_state=rng, test_size=config.validation_fraction,
         stratify=problem.stratify,
     )
     if len(val) < 2:
@@ -218,76 +291,137 @@ def _validation_split(est, problem, rng):
     return problem.subset(train), problem.subset(val)
 
 
-def run_stochastic(est, trainer, problem, rng, incremental, validation_score=None):
+def _check_has_weight(problem, early_stopping):
+    if problem.sample_weight is not None and not problem.sample_weight.any():
+        where = "the training split (every non-zero weight fell into the validation " \
+            "split of early_stopping)" if early_stopping else "the data"
+        raise ValueError(
+            f"Every sample of {where} has sample_weight 0, so there is no loss to "
+            "descend. Give more samples a non-zero weight"
+            + (" or set early_stopping=False." if early_stopping else ".")
+        )
+
+
+def run_stochastic(
+    config, trainer, problem, rng, history, incremental=False, validation_score=None,
+    events=Events(),
+):
     """SGD / Adam over epochs, with early stopping and no-improvement stopping.
 
-    ``validation_score(problem)`` scores the current weights on the held-out samples.
+    ``validation_score(problem)`` scores the current weights on held-out samples.
+    ``history`` is updated in place as the epochs run (so it is complete up to an
+    error) and returned.
     """
-    if not incremental or getattr(est, "_optimizer", None) is None:
-        est._optimizer = make_optimizer(
-            est.solver, trainer.flat.size, trainer.flat.dtype, est,
+    if not incremental or history.optimizer is None:
+        history.optimizer = make_optimizer(
+            config.solver, trainer.flat.size, trainer.flat.dtype, config,
             None if trainer.embedding_grad is None else trainer.embedding_grad.shape,
         )
-    early_stopping = est.early_stopping and not incremental
+    early_stopping = config.early_stopping and not incremental
     if early_stopping:
-        problem, val_problem = _validation_split(est, problem, rng)
-        est.validation_scores_ = []
-        est.best_validation_score_ = -np.inf
-        est.best_loss_ = None
+        problem, val_problem = validation_split(config, problem, rng)
+        history.validation_scores = []
+        history.best_validation_score = -np.inf
+        history.best_loss = None
         best_flat = trainer.flat.copy()
     else:
-        est.validation_scores_ = None
-        est.best_validation_score_ = None
-    n_epochs = 1 if incremental else est.max_iter
+        history.validation_scores = None
+        history.best_validation_score = None
+    _check_has_weight(problem, early_stopping)
+    n_epochs = 1 if incremental else config.max_iter
     start = time.perf_counter()
+    history.stop_reason = "max_iter"
     try:
         for _ in range(n_epochs):
-            loss, norm = run_epoch(est, trainer, problem, est._optimizer, rng)
-            est.n_iter_ += 1
-            est.t_ += problem.seqs.n_samples
-            est.loss_curve_.append(loss)
-            est.grad_norm_curve_.append(norm)
-            est.loss_ = loss
+            loss, norm = run_epoch(config, trainer, problem, history, rng, events)
+            history.n_iter += 1
+            history.t += problem.seqs.n_samples
+            history.loss_curve.append(loss)
+            history.grad_norm_curve.append(norm)
+            history.loss = loss
             score = validation_score(val_problem) if early_stopping else None
-            if est.verbose:
-                _print_epoch(est, loss, score, norm, time.perf_counter() - start)
+            if config.verbose:
+                _print_epoch(history.n_iter, loss, score, norm, time.perf_counter() - start)
             if early_stopping:
-                est.validation_scores_.append(score)
-                improved = score >= est.best_validation_score_ + est.tol
-                if score > est.best_validation_score_:
-                    est.best_validation_score_ = score
+                history.validation_scores.append(score)
+                improved = score >= history.best_validation_score + config.tol
+                if score > history.best_validation_score:
+                    history.best_validation_score = score
                     best_flat[...] = trainer.flat
             else:
-                improved = loss <= est.best_loss_ - est.tol
-                est.best_loss_ = min(est.best_loss_, loss)
-            est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
+                improved = loss <= history.best_loss - config.tol
+                history.best_loss = min(history.best_loss, loss)
+            history.no_improvement_count = (
+                0 if improved else history.no_improvement_count + 1
+            )
+            info = EpochEnd(history.n_iter, loss, score, norm, trainer.flat)
+            if any([bool(f(history, info)) for f in events.on_epoch_end]):
+                history.stop_reason = "callback"
+                break
             if incremental:
                 continue
-            if est._no_improvement_count >= est.n_iter_no_change:
-                if est.verbose:
+            if history.no_improvement_count >= config.n_iter_no_change:
+                if SCHEDULES[config.learning_rate](config, history):
+                    continue
+                history.stop_reason = "converged"
+                if config.verbose:
                     what = "validation score" if early_stopping else "training loss"
                     print(
-                        f"The {what} did not improve more than tol={est.tol} for "
-                        f"{est.n_iter_no_change} consecutive epochs. Stopping."
+                        f"The {what} did not improve more than tol={config.tol} for "
+                        f"{config.n_iter_no_change} consecutive epochs. Stopping."
                     )
                 break
         else:
-            if not incremental and est.max_iter > 0:
+            if not incremental:
                 warnings.warn(
-                    f"Stochastic optimizer: maximum iterations ({est.max_iter}) reached "
-                    "and the optimization hasn't converged yet.",
+                    f"Stochastic optimizer: maximum iterations ({config.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
+        history.stop_reason = "interrupted"
         warnings.warn(
             "Training interrupted by user; the estimator keeps the weights reached so far."
         )
     if early_stopping:
         trainer.flat[...] = best_flat
+    return history
 
 
-def _print_epoch(est, loss, score, norm, elapsed):
-    parts = [f"Epoch {est.n_iter_}", f"loss={loss:.6f}"]
+# --------------------------------------------------------------------------- schedules
+# what "adaptive" divides the learning rate by on a plateau (sklearn's MLP: 5)
+PLATEAU_FACTOR = 5.0
+
+
+def _constant(config, history):
+    """A plateau ends training."""
+    return False
+
+
+def _reduce_on_plateau(config, history):
+    """A plateau divides the learning rate by :data:`PLATEAU_FACTOR` and training goes
+    on, until the rate would fall below ``learning_rate_min``; True if it went on."""
+    optimizer = history.optimizer
+    lowered = optimizer["learning_rate"] / PLATEAU_FACTOR
+    if lowered < config.learning_rate_min:
+        return False
+    if config.verbose:
+        print(
+            f"No improvement for {config.n_iter_no_change} epochs: learning rate "
+            f"{optimizer['learning_rate']:.3g} -> {lowered:.3g}"
+        )
+    optimizer["learning_rate"] = lowered
+    history.no_improvement_count = 0
+    return True
+
+
+# learning_rate: what a plateau of n_iter_no_change epochs without improvement does
+# (the validation score with early stopping, else the training loss)
+SCHEDULES = {"constant": _constant, "adaptive": _reduce_on_plateau}
+
+
+def _print_epoch(epoch, loss, score, norm, elapsed):
+    parts = [f"Epoch {epoch}", f"loss={loss:.6f}"]
     if score is not None:
         parts.append(f"validation score={score:.4f}")
     parts += [f"grad norm={norm:.4g}", f"time={elapsed:.2f}s"]
@@ -295,11 +429,18 @@ def _print_epoch(est, loss, score, norm, elapsed):
 
 
 # --------------------------------------------------------------------------- L-BFGS
-def run_lbfgs(est, trainer, problem, rng, incremental, validation_score=None):
-    """Full-batch L-BFGS-B through ``scipy.optimize.minimize`` (clip_norm not used)."""
+def run_lbfgs(
+    config, trainer, problem, rng, history, incremental=False, validation_score=None,
+    events=Events(),
+):
+    """Full-batch L-BFGS-B through ``scipy.optimize.minimize`` (clip_norm not used).
+
+    Each accepted iterate is an "epoch" of the event points (no batch events).
+    """
     index = np.arange(problem.seqs.n_samples)
     last = {"norm": np.nan}
     start = time.perf_counter()
+    n_iter_before = history.n_iter
     # fun() evaluates trial points of the line search; after an interruption or a
     # divergence the estimator keeps the last accepted iterate, whose loss it recorded
     accepted = {"x": trainer.flat.astype(np.float64)}
@@ -307,31 +448,36 @@ def run_lbfgs(est, trainer, problem, rng, incremental, validation_score=None):
     def fun(x):
         trainer.flat[...] = x
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = batch_loss_grad(est, trainer, problem, index, rng)
+            loss = batch_loss_grad(config, trainer, problem, index, rng)
             last["norm"] = float(np.sqrt(trainer.grad_flat @ trainer.grad_flat))
-        _check_finite(loss, last["norm"], est.n_iter_ + 1)
+        _check_finite(loss, last["norm"], history.n_iter + 1)
         return loss, trainer.grad_flat.astype(np.float64)
 
     def callback(intermediate_result):
         accepted["x"] = intermediate_result.x.copy()
-        est.n_iter_ += 1
-        est.loss_curve_.append(float(intermediate_result.fun))
-        est.grad_norm_curve_.append(last["norm"])
-        if est.verbose:
-            _print_epoch(
-                est, intermediate_result.fun, None, last["norm"], time.perf_counter() - start
-            )
+        history.n_iter += 1
+        loss = float(intermediate_result.fun)
+        history.loss_curve.append(loss)
+        history.grad_norm_curve.append(last["norm"])
+        if config.verbose:
+            _print_epoch(history.n_iter, loss, None, last["norm"], time.perf_counter() - start)
+        info = EpochEnd(history.n_iter, loss, None, last["norm"], accepted["x"])
+        if any([bool(f(history, info)) for f in events.on_epoch_end]):
+            history.stop_reason = "callback"
+            raise StopIteration  # scipy ends the run and returns this iterate
 
-    est.validation_scores_ = None
-    est.best_validation_score_ = None
+    history.validation_scores = None
+    history.best_validation_score = None
+    history.stop_reason = "converged"
     try:
         result = scipy.optimize.minimize(
             fun, accepted["x"], method="L-BFGS-B", jac=True, callback=callback,
-            options={"maxiter": est.max_iter, "maxfun": 15000, "gtol": est.tol},
+            options={"maxiter": config.max_iter, "maxfun": 15000, "gtol": config.tol},
         )
         trainer.flat[...] = result.x
-        est.loss_ = float(result.fun)
+        history.loss = float(result.fun)
         if result.status == 1:
+            history.stop_reason = "max_iter"
             warnings.warn(
                 "lbfgs failed to converge after max_iter iterations; increase max_iter "
                 "or scale the data.",
@@ -341,12 +487,16 @@ def run_lbfgs(est, trainer, problem, rng, incremental, validation_score=None):
         trainer.flat[...] = accepted["x"]
         raise
     except KeyboardInterrupt:
+        history.stop_reason = "interrupted"
         warnings.warn("Training interrupted by user; the estimator keeps the weights "
                       "reached so far.")
         trainer.flat[...] = accepted["x"]
-        est.loss_ = est.loss_curve_[-1] if est.loss_curve_ else np.nan
-    est.t_ += problem.seqs.n_samples * max(est.n_iter_, 1)
-    est.best_loss_ = min(est.loss_curve_) if est.loss_curve_ else est.loss_
+        history.loss = history.loss_curve[-1] if history.loss_curve else np.nan
+    finally:
+        # every iteration of this call read every sample once (as sklearn's MLP counts)
+        history.t += problem.seqs.n_samples * max(history.n_iter - n_iter_before, 1)
+    history.best_loss = min(history.loss_curve) if history.loss_curve else history.loss
+    return history
 
 
 SOLVERS = {"adam": run_stochastic, "sgd": run_stochastic, "lbfgs": run_lbfgs}

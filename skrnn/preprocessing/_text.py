@@ -22,7 +22,7 @@ _TRUNCATE = {
 }
 
 
-def _check_documents(raw_documents, text_only=True):
+def check_documents(raw_documents, text_only=True):
     """Iterate over the documents, refusing what is not a collection of texts.
 
     A callable ``analyzer`` may read any object, so ``text_only`` is then False.
@@ -202,7 +202,7 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         """
         analyze = self.build_analyzer()
         counts = Counter()
-        for doc in _check_documents(raw_documents, not callable(self.analyzer)):
+        for doc in check_documents(raw_documents, not callable(self.analyzer)):
             counts.update(analyze(doc))
         kept = [(-n, token) for token, n in counts.items() if n >= self.min_frequency]
         kept.sort()
@@ -229,7 +229,7 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         get = self.vocabulary_.get
         cut = _TRUNCATE[self.truncate]
         out = []
-        for doc in _check_documents(raw_documents, not callable(self.analyzer)):
+        for doc in check_documents(raw_documents, not callable(self.analyzer)):
             tokens = analyze(doc)
             ids = np.fromiter(
                 (get(t, UNKNOWN_ID) for t in tokens), dtype=np.intp, count=len(tokens)

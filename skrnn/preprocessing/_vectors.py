@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._text import TextSequencer, _check_documents
+from ._text import TextSequencer, check_documents
 
 
 def _as_lookup(word_vectors, name="word_vectors"):
@@ -187,7 +187,7 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
     def _tokens(self, raw_documents):
         analyze = self._analyzer()
         out = []
-        for doc in _check_documents(raw_documents):
+        for doc in check_documents(raw_documents):
             tokens = analyze(doc)
             if self.max_length is not None:
                 tokens = tokens[: self.max_length]
