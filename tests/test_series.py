@@ -389,3 +389,21 @@ def test_long_series_remedies_in_a_pipeline():
         assert pipe.predict(X).shape == (40,)
         restored = pickle.loads(pickle.dumps(pipe))
         assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
+
+
+@pytest.mark.parametrize("Frames", [FrameStacker, FrameSummarizer])
+def test_auto_frame_length_turns_the_longest_sequence_into_at_most_64_frames(Frames):
+    rng = np.random.RandomState(0)
+    for longest, expected in [(24, 1), (64, 1), (65, 2), (128, 2), (129, 3), (1460, 23)]:
+        X = [rng.normal(size=(longest, 1)), rng.normal(size=(10, 1))]
+        frames = Frames(frame_length="auto").fit(X)
+        assert frames.frame_length_ == expected
+        out = frames.transform(X)
+        assert len(out[0]) == -(-longest // expected) <= 64
+        # the same as asking for that length outright
+        fixed = Frames(frame_length=expected).fit_transform(X)
+        for a, b in zip(out, fixed):
+            np.testing.assert_array_equal(a, b)
+    # the length is fitted: transform keeps it for other data
+    frames = Frames(frame_length="auto").fit([rng.normal(size=(200, 1))])
+    assert len(frames.transform([rng.normal(size=(400, 1))])[0]) == 100

@@ -380,8 +380,9 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         -------
         self : object
         """
-        _read(self, X, reset=True)
+        form = _read(self, X, reset=True)
         self._check_params()
+        self._learn(form)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -402,6 +403,7 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         """
         form = _read(self, X, reset=True)
         self._check_params()
+        self._learn(form)
         return self._transform_form(form)
 
     def transform(self, X):
@@ -425,27 +427,42 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
     def _check_params(self):
         """Checks of the parameters beyond ``_parameter_constraints``."""
 
+    def _learn(self, form):
+        """What fit records from the data besides its shape (nothing by default)."""
+
     def _transform_form(self, form):
         raise NotImplementedError
+
+
+# frame_length="auto": the longest training sequence becomes at most this many frames
+AUTO_FRAMES = 64
 
 
 class _FrameTransformer(_SequenceTransformer):
     """Frames of ``frame_length`` steps every ``stride`` steps, one output step each."""
 
     _parameter_constraints = {
-        "frame_length": [Interval(Integral, 1, None, closed="left")],
+        "frame_length": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "stride": [Interval(Integral, 1, None, closed="left"), None],
         "partial_frame": [StrOptions(set(_PARTIAL_FRAME))],
     }
 
+    def _learn(self, form):
+        if self.frame_length == "auto":
+            longest = int(form.seqs.lengths.max())
+            self.frame_length_ = max(1, -(-longest // AUTO_FRAMES))
+        else:
+            self.frame_length_ = self.frame_length
+
     def _frames(self, seqs):
         """Gathered frames ``(total_frames, frame_length, n_features)``, mask, counts."""
-        stride = self.frame_length if self.stride is None else self.stride
+        frame_length = self.frame_length_
+        stride = frame_length if self.stride is None else self.stride
         counts = _frame_counts(
-            seqs.lengths, self.frame_length, stride, self.partial_frame == "keep",
+            seqs.lengths, frame_length, stride, self.partial_frame == "keep",
             type(self).__name__,
         )
-        rows, real = _frame_rows(seqs, counts, self.frame_length, stride)
+        rows, real = _frame_rows(seqs, counts, frame_length, stride)
         return seqs.data[rows], real, counts
 
 
@@ -462,8 +479,10 @@ class FrameStacker(_FrameTransformer):
 
     Parameters
     ----------
-    frame_length : int, default=4
-        Time steps per frame.
+    frame_length : int or "auto", default=4
+        Time steps per frame. "auto": the fewest steps per frame that turn the longest
+        sequence seen in ``fit`` into at most 64 frames (1, no framing, for sequences of
+        up to 64 steps), recorded as ``frame_length_``.
     stride : int or None, default=None
         Steps from the start of one frame to the start of the next; ``None`` means
         ``frame_length`` (no overlap). A stride below ``frame_length`` makes frames
@@ -479,6 +498,8 @@ class FrameStacker(_FrameTransformer):
 
     Attributes
     ----------
+    frame_length_ : int
+        The time steps per frame used (``frame_length``, or what "auto" chose).
     n_features_in_ : int
         Features per time step for 3-D and list input; the number of columns (time
         steps) for 2-D input.
@@ -557,8 +578,9 @@ class FrameSummarizer(_FrameTransformer):
 
     Parameters
     ----------
-    frame_length : int, default=4
-        Time steps per frame.
+    frame_length : int or "auto", default=4
+        Time steps per frame; "auto" as in :class:`FrameStacker` (at most 64 frames
+        from the longest sequence seen in ``fit``), recorded as ``frame_length_``.
     stride : int or None, default=None
         Steps from the start of one frame to the next; ``None`` means
         ``frame_length`` (no overlap).
@@ -573,6 +595,8 @@ class FrameSummarizer(_FrameTransformer):
 
     Attributes
     ----------
+    frame_length_ : int
+        The time steps per frame used (``frame_length``, or what "auto" chose).
     n_features_in_ : int
         Features per time step for 3-D and list input; the number of columns (time
         steps) for 2-D input.
