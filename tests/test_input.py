@@ -91,3 +91,132 @@ def test_non_finite_values_are_reported_with_their_sample(fitted, X, bad, data):
     X[i].flat[data.draw(st.integers(0, X[i].size - 1))] = bad
     with pytest.raises(ValueError, match=rf"X\[{i}\] contains NaN or infinity"):
         fitted.predict(X)
+
+
+# --------------------------------------------------------------------------- containers
+# what a new user tries: collections that numpy reads as one opaque object, and sktime's
+# nested DataFrame; each must be refused in skrnn's words, saying what to pass instead
+def _nested_frame(X):
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame({f"dim_{j}": [pd.Series(x[:, j]) for x in X]
+                         for j in range(X[0].shape[1])})
+
+
+CONTAINERS = {
+    "generator": (lambda X: (x for x in X), r"X is a generator.*list\(X\)"),
+    "iterator": (lambda X: iter(X), r"X is a list_iterator.*list\(X\)"),
+    "map": (lambda X: map(np.asarray, X), r"X is a map.*list\(X\)"),
+    "dict": (lambda X: dict(enumerate(X)), r"X is a dict.*list\(X\.values\(\)\)"),
+    "dict values": (
+        lambda X: dict(enumerate(X)).values(), r"X is a dict_values.*list\(X\)",
+    ),
+    "nested DataFrame": (
+        _nested_frame,
+        r"nested DataFrame.*np\.column_stack\(\[cell\.to_numpy\(\) for cell in row\]\) "
+        r"for row in df\.itertuples\(index=False\)\]",
+    ),
+    "Series of sequences": (
+        lambda X: pytest.importorskip("pandas").Series(X, dtype=object),
+        r"X is a pandas Series of sequences.*X\.tolist\(\)",
+    ),
+    "list holding a generator": (
+        lambda X: X[:2] + [(v for v in X[2])], r"X\[2\] is a generator.*list\(X\[2\]\)",
+    ),
+}
+
+
+def _ragged_problem():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(rng.randint(2, 6), 2)) for _ in range(8)]
+    return X, np.arange(8) % 2
+
+
+def _estimators():
+    from skrnn import RNNClassifier, SeqToSeqRNN
+
+    small = dict(hidden_layer_sizes=2, max_iter=1, random_state=0)
+    return [RNNClassifier(**small), RNNRegressor(**small), SeqToSeqRNN(**small)]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("container", sorted(CONTAINERS))
+def test_collections_numpy_cannot_read_are_refused_clearly(container):
+    make, message = CONTAINERS[container]
+    X, y = _ragged_problem()
+    for est in _estimators():
+        with pytest.raises(TypeError, match=message):
+            est.fit(make(X), y)
+        est.fit(X, y)
+        for method in ("predict", "score"):
+            args = (make(X), y) if method == "score" else (make(X),)
+            with pytest.raises(TypeError, match=message):
+                getattr(est, method)(*args)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("container", sorted(CONTAINERS))
+def test_token_ids_in_collections_numpy_cannot_read_are_refused_clearly(container):
+    from skrnn import RNNClassifier
+
+    make, message = CONTAINERS[container]
+    rng = np.random.RandomState(0)
+    ids = [rng.randint(1, 9, size=(rng.randint(2, 6), 1)) for _ in range(8)]
+    y = np.arange(8) % 2
+    clf = RNNClassifier(embedding_dim=2, hidden_layer_sizes=2, max_iter=1, random_state=0)
+    with pytest.raises(TypeError, match=message):
+        clf.fit(make(ids), y)
+    clf.fit([i.ravel() for i in ids], y)
+    with pytest.raises(TypeError, match=message):
+        clf.predict(make(ids))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("make", [lambda y: (v for v in y), lambda y: iter(list(y)),
+                                  lambda y: dict(enumerate(y))])
+def test_targets_and_weights_numpy_cannot_read_are_refused_clearly(make):
+    X, y = _ragged_problem()
+    for est in _estimators():
+        with pytest.raises(TypeError, match=r"y is a single object.*list\(y\)"):
+            est.fit(X, make(y))
+        with pytest.raises(TypeError, match=r"sample_weight is a \w+.*list\(sample_weight"):
+            est.fit(X, y, sample_weight=make(np.ones(len(y))))
+        est.fit(X, y)
+        with pytest.raises(TypeError, match=r"sample_weight is a \w+.*list\(sample_weight"):
+            est.score(X, y, sample_weight=make(np.ones(len(y))))
+    for est in _estimators()[:2]:  # SeqToSeqRNN.score reads y in another module
+        est.fit(X, y)
+        with pytest.raises(TypeError, match=r"y is a single object.*list\(y\)"):
+            est.score(X, make(y))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_nested_dataframe_as_labels_is_refused_clearly():
+    from skrnn import RNNClassifier
+
+    X, y = _ragged_problem()
+    nested_y = _nested_frame([np.full((2, 1), label) for label in y])
+    with pytest.raises(ValueError, match="y holds arrays or pandas Series"):
+        RNNClassifier(hidden_layer_sizes=2, max_iter=1).fit(X, nested_y)
+
+
+@pytest.mark.parametrize("X, error, message", [
+    ([["a", 1.0], [2.0, 3.0]], ValueError,
+     r"X\[0\] holds the string 'a' at step 0.*TextSequencer"),
+    ([[1.0, 2.0], [3.0, 1j]], TypeError, r"X\[1\] holds the complex number 1j.*at step 1"),
+    ([[[1.0], [2.0]], [[3.0], [None]]], ValueError,
+     r"X\[1\] holds None at step 1, feature 0"),
+    ([[1.0, 2.0], [3.0, {}]], TypeError, r"X\[1\] holds a dict at step 1"),
+    (np.array([[1.0, 2.0], ["x", 3.0]], dtype=object), ValueError,
+     r"X\[1\] holds the string 'x'"),
+    (1j, TypeError, r"X is the complex number 1j.*not a collection of sequences"),
+])
+def test_non_numbers_in_arrays_are_named_with_their_sample(X, error, message):
+    """Equal-length nested lists are arrays: numpy's "could not convert string to float"
+    and "float() argument must be..." become a message naming the sample."""
+    with pytest.raises(error, match=message):
+        RNNRegressor(hidden_layer_sizes=2, max_iter=1).fit(X, [0.0, 1.0])
+
+
+def test_strings_among_sequences_name_the_first_sample():
+    with pytest.raises(TypeError, match=r"raw text \(X\[0\] is a string\)"):
+        RNNRegressor().fit(["abc", np.ones(3)], [0.0, 1.0])

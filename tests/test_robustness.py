@@ -275,22 +275,14 @@ def test_keyboard_interrupt_during_lbfgs_keeps_the_last_accepted_iterate(monkeyp
     X = rng.normal(size=(30, 5, 2))
     y = X[:, :, 0].sum(axis=1)
     params = dict(solver="lbfgs", hidden_layer_sizes=4, random_state=0, tol=0.0)
-    calls = {"n": 0, "n_iter": None}
-    real = training.batch_loss_grad
-
-    def interrupted(est, *args, **kwargs):
-        calls["n"] += 1
-        if est.n_iter_ == 3:  # in the line search of the 4th iteration
-            raise KeyboardInterrupt
-        return real(est, *args, **kwargs)
-
-    monkeypatch.setattr(training, "batch_loss_grad", interrupted)
+    _interrupt_at_call(monkeypatch, 8)  # a few iterations in (1-3 evaluations each)
     est = RNNRegressor(max_iter=20, **params)
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)
     monkeypatch.undo()
-    reference = RNNRegressor(max_iter=3, **params).fit(X, y)
-    assert est.n_iter_ == 3 == len(est.loss_curve_)
+    assert 1 <= est.n_iter_ < 8
+    reference = RNNRegressor(max_iter=est.n_iter_, **params).fit(X, y)
+    assert est.n_iter_ == reference.n_iter_ == len(est.loss_curve_)
     np.testing.assert_array_equal(_all_params(est), _all_params(reference))
     assert est.loss_ == reference.loss_curve_[-1]
 
@@ -327,3 +319,134 @@ def test_keyboard_interrupt_in_seq2seq_and_partial_fit(monkeypatch):
     assert reg.n_iter_ == 0 and np.isfinite(reg.predict(X)).all()
     reg.partial_fit(X, X.sum(axis=(1, 2)))
     assert reg.n_iter_ == 1
+
+
+# --------------------------------------------------------------------------- README claims
+# "Targets beyond float32 for float32 X are refused, negative sample_weights too, ...;
+# mini-batches whose weights are all zero are skipped." -- for every cell, the ESN too
+CELLS_AND_ESN = CELL_TYPES + (
+    ["esn"] if "esn" in RNNRegressor._parameter_constraints["cell_type"][0].options else []
+)
+
+
+def _float32_sequences(n=6):
+    rng = np.random.RandomState(0)
+    return [rng.normal(size=(rng.randint(2, 6), 2)).astype(np.float32) for _ in range(n)]
+
+
+@pytest.mark.parametrize("cell_type", CELLS_AND_ESN)
+def test_targets_beyond_float32_with_float32_X_are_refused_naming_y(cell_type):
+    X = _float32_sequences()
+    huge = np.array([1e39, 0.0, 1.0, 2.0, 3.0, 4.0])  # float32's maximum is 3.4e38
+    message = r"y holds values beyond the range of float32.*float64"
+    with pytest.raises(ValueError, match=message):
+        RNNRegressor(cell_type=cell_type, **SMALL).fit(X, huge)
+    with pytest.raises(ValueError, match=message):
+        SeqToSeqRNN(cell_type=cell_type, **SMALL).fit(X, [np.full(len(x), v)
+                                                          for x, v in zip(X, huge,
+                                                                          strict=True)])
+    # the same targets with float64 X are fine
+    RNNRegressor(cell_type=cell_type, **SMALL).fit([x.astype(np.float64) for x in X], huge)
+
+
+@pytest.mark.parametrize("cell_type", CELLS_AND_ESN)
+def test_negative_sample_weight_is_refused(cell_type):
+    X = _float32_sequences()
+    weights = [1.0, 1.0, -0.5, 1.0, 1.0, 1.0]
+    for est, y in [(RNNRegressor(cell_type=cell_type, **SMALL), np.arange(6.0)),
+                   (RNNClassifier(cell_type=cell_type, **SMALL), np.arange(6) % 2),
+                   (SeqToSeqRNN(cell_type=cell_type, **SMALL), np.arange(6.0))]:
+        with pytest.raises(ValueError, match=r"[Nn]egative.*sample_weight"):
+            est.fit(X, y, sample_weight=weights)
+        classes = {"classes": [0, 1]} if isinstance(est, RNNClassifier) else {}
+        with pytest.raises(ValueError, match=r"[Nn]egative.*sample_weight"):
+            est.partial_fit(X, y, sample_weight=weights, **classes)
+
+
+@pytest.mark.parametrize("Est", [RNNClassifier, RNNRegressor, SeqToSeqRNN])
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_mini_batches_of_zero_weights_are_skipped(Est, solver):
+    """No step is taken on a batch whose weights are all zero: with batches in a fixed
+    order, a fit whose middle batch weighs nothing ends on exactly the weights of a fit
+    without that batch. A step on it would change them even with a zero gradient (the
+    optimizer's moments and momentum decay, Adam's step count grows)."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(rng.randint(2, 6), 2)) for _ in range(6)]
+    y = np.array([0, 1, 1, 0, 1, 0]) if Est is RNNClassifier else rng.normal(size=6)
+    kept = [0, 1, 4, 5]  # batches (0, 1), (2, 3) and (4, 5): the middle one weighs 0
+    params = dict(solver=solver, batch_size=2, shuffle=False, tol=0.0, max_iter=4,
+                  hidden_layer_sizes=3, learning_rate_init=0.05, random_state=0)
+    skipping = Est(**params).fit(X, y, sample_weight=[1.0, 2.0, 0.0, 0.0, 0.5, 1.0])
+    reference = Est(**params).fit([X[i] for i in kept], y[kept],
+                                  sample_weight=[1.0, 2.0, 0.5, 1.0])
+    assert skipping.n_iter_ == reference.n_iter_ == 4
+    np.testing.assert_array_equal(_all_params(skipping), _all_params(reference))
+    np.testing.assert_array_equal(skipping.grad_norm_curve_, reference.grad_norm_curve_)
+    assert np.isfinite(skipping.loss_curve_).all()
+
+
+def _relu_seq2seq(mode, categorical=False):
+    """A SeqToSeqRNN whose relu states grow without bound on huge inputs."""
+    rng = np.random.RandomState(0)
+    X = [np.abs(rng.normal(size=(4, 1))) for _ in range(20)]
+    steps = slice(None) if mode == "aligned" else slice(2)
+    y = [x[steps, 0] > 0.5 if categorical else x[steps, 0] for x in X]
+    est = SeqToSeqRNN(cell_type="elman", activation="relu", mode=mode, **SMALL).fit(X, y)
+    for layer in est.recurrent_coefs_ + getattr(est, "decoder_coefs_", []):
+        for weights in layer.values():
+            weights[...] = 1.0
+    est.output_coef_[...] = 1.0
+    return est, X
+
+
+@pytest.mark.parametrize("mode", ["aligned", "encoder_decoder"])
+def test_non_finite_seq2seq_output_is_a_clear_error(mode):
+    """README: an output that is not finite ("any SeqToSeqRNN output") is a ValueError
+    naming the input, not a NaN or an infinity."""
+    est, X = _relu_seq2seq(mode)
+    huge = [X[0], np.full((40, 1), 1e300)]
+    where = r"X\[1\]" if mode == "aligned" else "X"
+    with pytest.raises(ValueError, match=rf"predict output for {where} overflows float64"):
+        est.predict(huge)
+    assert np.isfinite(est.predict(X[:2])).all()  # ordinary inputs still predict
+    if mode == "aligned":
+        with pytest.raises(ValueError, match=r"generate output for X overflows float64"):
+            est.generate(huge, n_steps=3)
+    else:
+        est, X = _relu_seq2seq(mode, categorical=True)
+        with pytest.raises(ValueError, match="predict_proba output for X overflows"):
+            est.predict_proba(huge)
+
+
+def test_a_score_that_overflows_is_a_clear_error():
+    """README: "so is a score that overflows (RNNRegressor.score, SeqToSeqRNN.score)"."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(4, 1)) for _ in range(10)]
+    reg = RNNRegressor(**SMALL).fit(X, np.arange(10.0))
+    huge = 1e200 * (-1.0) ** np.arange(10)  # squares and variance beyond float64
+    with pytest.raises(ValueError, match="score is nan.*too large"):
+        reg.score(X, huge)
+    s2s = SeqToSeqRNN(**SMALL).fit(X, [x[:, 0] for x in X])
+    with pytest.raises(ValueError, match="score is nan.*too large"):
+        s2s.score(X, [np.full(4, h) for h in huge])
+    # predictions that overflow: a ValueError too (scikit-learn's r2_score words it)
+    est, X = _relu_seq2seq("aligned")
+    with pytest.raises(ValueError):
+        est.score([X[0], np.full((4, 1), 1e300)], [X[0][:, 0], np.ones(4)])
+
+
+def test_the_messages_the_readme_quotes():
+    """README's examples of messages that name the argument and, for lists, the sample."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(3, 1)) for _ in range(4)]
+    y = np.arange(4.0)
+    reg = RNNRegressor(**SMALL)
+    ragged = X[:3] + [[[1.0], [2.0, 3.0]]]
+    with pytest.raises(ValueError, match=r"X\[3\] nests lists of different lengths"):
+        reg.fit(ragged, y)
+    with pytest.raises(ValueError, match=r"X\[1\] contains NaN or infinity"):
+        reg.fit([X[0], np.array([[np.nan]]), X[2], X[3]], y)
+    X32 = [x.astype(np.float32) for x in X]
+    with pytest.raises(ValueError, match=r"sample_weight sums to 6\.8e\+38, beyond the "
+                                         r"range of float32"):
+        reg.fit(X32, y, sample_weight=[3.4e38, 3.4e38, 0.0, 0.0])

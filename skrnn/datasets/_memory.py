@@ -27,7 +27,9 @@ def make_delayed_label(
     n_classes : int, default=2
         Number of labels.
     n_informative : int, default=3
-        Leading steps that carry the label.
+        Leading steps that carry the label; fewer than the shortest possible sequence
+        (``n_timesteps``, or ``n_timesteps // 2`` if ``variable_length``), so that every
+        sequence ends with at least one distracting step.
     noise : float, default=1.0
         Standard deviation of the distracting steps.
     variable_length : bool, default=False
@@ -50,9 +52,12 @@ def make_delayed_label(
     >>> X.shape, y.shape
     ((4, 10, 2), (4,))
     """
-    if n_informative >= n_timesteps // 2 + (0 if variable_length else n_timesteps // 2):
+    shortest = n_timesteps // 2 if variable_length else n_timesteps
+    if n_informative >= shortest:
         raise ValueError(
-            f"n_informative={n_informative} must be smaller than the shortest sequence."
+            f"n_informative={n_informative} must be smaller than the shortest sequence, "
+            f"{shortest} steps (n_timesteps={n_timesteps}"
+            + (", variable_length=True)." if variable_length else ").")
         )
     if n_classes < 2:
         raise ValueError(f"n_classes must be at least 2, got {n_classes}.")
