@@ -307,7 +307,7 @@ def is_sequence_list(X):
     return False
 
 
-def _read_array(x, where, expected):
+def read_array(x, where, expected):
     """``np.asarray(x)``, or a ValueError saying ``where`` is not ``expected``."""
     try:
         return np.asarray(x)
@@ -320,7 +320,7 @@ def _read_array(x, where, expected):
 
 
 def _check_one_sequence(x, i, name):
-    arr = _read_array(
+    arr = read_array(
         x, f"{name}[{i}]", "each sequence must be a (T_i,) or (T_i, n_features) array of "
         "numbers"
     )
@@ -529,7 +529,7 @@ def check_token_list(X, name, estimator_name, hint=""):
     for i, x in enumerate(X):
         where = f"{name}[{i}]"
         ids = _as_token_ids(
-            _read_array(x, where, "each sequence of token ids must be 1-D"), where,
+            read_array(x, where, "each sequence of token ids must be 1-D"), where,
             estimator_name, hint,
         )
         if ids.ndim != 1:
@@ -550,7 +550,7 @@ def check_token_array(X, name, estimator_name, hint=""):
     ``hint`` ends the message about non-integer ids.
     """
     ids = _as_token_ids(
-        _read_array(X, name, "token ids form a 2-D array or a list of 1-D arrays"), name,
+        read_array(X, name, "token ids form a 2-D array or a list of 1-D arrays"), name,
         estimator_name, hint,
     )
     if ids.ndim != 2:

@@ -29,7 +29,7 @@ from ._base import (
     with_extra_params,
 )
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
-from ._input import _read_array, check_sample_weight, is_sequence_list
+from ._input import check_container, check_sample_weight, is_sequence_list, read_array
 
 # type_of_target's answers that make per-step labels; any other numeric answer is numeric
 CATEGORICAL_TARGETS = {"binary", "multiclass"}
@@ -69,11 +69,12 @@ def _target_blocks(y):
     a univariate target sequence per row. 3-D ``(n_samples, n_steps, n_outputs)``.
     A list of arrays ``(K_i,)`` or ``(K_i, n_outputs)``: ragged target sequences.
     """
+    check_container(y, "y", "target sequences")
     if is_sequence_list(y):
         if len(y) == 0:
             raise ValueError("y holds no target sequences: found 0 samples.")
-        blocks = [_read_array(b, f"y[{i}]", "each target sequence must be a (K_i,) or "
-                              "(K_i, n_outputs) array") for i, b in enumerate(y)]
+        blocks = [read_array(b, f"y[{i}]", "each target sequence must be a (K_i,) or "
+                             "(K_i, n_outputs) array") for i, b in enumerate(y)]
         for i, b in enumerate(blocks):
             if b.ndim == 0:
                 b = b.reshape(1)
@@ -82,6 +83,7 @@ def _target_blocks(y):
                     f"y[{i}] has shape {b.shape}; each target sequence must be a non-empty "
                     "(K_i,) or (K_i, n_outputs) array."
                 )
+            _check_finite_targets(b, f"y[{i}]")
             blocks[i] = b
         return blocks, False
     arr = check_array(
@@ -90,6 +92,9 @@ def _target_blocks(y):
     )
     if arr.ndim > 3:
         raise ValueError(f"y must have at most 3 dimensions, got shape {arr.shape}.")
+    if arr.ndim > 1:
+        for i, row in enumerate(arr):
+            _check_finite_targets(row, f"y[{i}]")
     if arr.ndim == 1:
         return list(arr[:, None]), True
     if arr.shape[1] == 0:
@@ -97,6 +102,15 @@ def _target_blocks(y):
             f"y has shape {arr.shape}: target sequences need at least one step."
         )
     return list(arr), False
+
+
+def _check_finite_targets(block, where):
+    """A ValueError naming ``where`` when a numeric target sequence holds NaN or inf."""
+    if block.dtype.kind in "fc" and not np.isfinite(block).all():
+        step = int(np.flatnonzero(~np.isfinite(block.reshape(len(block), -1)).all(1))[0])
+        raise ValueError(
+            f"{where} holds NaN or infinity at step {step}; targets must be finite."
+        )
 
 
 def _stack_kind(blocks):
@@ -108,13 +122,14 @@ def _stack_kind(blocks):
             f"and y[{first['labels']}] holds labels (strings). Use one kind for every "
             "sequence."
         )
-    n_cols = {b.shape[1] if b.ndim == 2 else 1 for b in blocks}
-    if len(n_cols) > 1:
+    n_cols = [b.shape[1] if b.ndim == 2 else 1 for b in blocks]
+    other = next((i for i, n in enumerate(n_cols) if n != n_cols[0]), None)
+    if other is not None:
         raise ValueError(
-            f"The target sequences have different numbers of outputs per step "
-            f"({sorted(n_cols)}); every y_i needs the same."
+            f"y[{other}] has {n_cols[other]} output(s) per step but y[0] has "
+            f"{n_cols[0]}; every target sequence needs the same number."
         )
-    return kinds[0], n_cols.pop()
+    return kinds[0], n_cols[0]
 
 
 def _stacked(blocks, n_cols):

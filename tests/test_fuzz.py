@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.exceptions import ConvergenceWarning
@@ -708,18 +708,6 @@ def test_fuzz_predict_names_the_bad_sample(data, name):
             sample=f"X[{i}]")
 
 
-def _known_target_gap(block):
-    """True for a target block that hits one of the two gaps below: more than one
-    output per step, or a numeric block holding NaN or infinity."""
-    try:
-        arr = np.asarray(block)
-    except ValueError:  # ragged nesting
-        return False
-    if arr.ndim == 2 and arr.shape[1] != 1:
-        return True
-    return arr.dtype.kind == "f" and not np.isfinite(arr).all()
-
-
 @fuzz(60)
 @given(data=st.data(), mode=st.sampled_from(["aligned", "encoder_decoder"]))
 def test_fuzz_seq2seq_names_the_bad_target_sequence(data, mode):
@@ -728,17 +716,10 @@ def test_fuzz_seq2seq_names_the_bad_target_sequence(data, mode):
     y = [np.linspace(0.5, 1.5, 1 + k % 3) for k in range(len(X))]  # numeric targets
     i = data.draw(st.integers(0, len(y) - 1))
     y[i] = data.draw(bad_item())
-    # known gaps, held by the xfail tests below
-    assume(not _known_target_gap(y[i]))
     est = SeqToSeqRNN(mode=mode, hidden_layer_sizes=2, max_iter=1, random_state=0)
     outcome("SeqToSeqRNN.fit(one bad target sequence)", est.fit, X, y, sample=f"y[{i}]")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="skrnn/_seq2seq_estimator.py _stack_kind lists the numbers of outputs per "
-    "step but not the y[i] that differs (not in this change's files)",
-)
 def test_other_outputs_per_step_in_one_target_sequence_named():
     X = [np.ones((3, 2))] * 3
     y = [np.ones(2), np.ones((2, 2)), np.ones(3)]
@@ -746,12 +727,6 @@ def test_other_outputs_per_step_in_one_target_sequence_named():
         SeqToSeqRNN(hidden_layer_sizes=2, max_iter=1).fit(X, y)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="skrnn/_seq2seq_estimator.py reads the target type with scikit-learn's "
-    "type_of_target first, whose 'Input contains NaN.' names neither y nor y[i] (not in "
-    "this change's files)",
-)
 def test_non_finite_target_sequence_named():
     X = [np.ones((3, 2))] * 3
     y = [np.full(2, 0.5), np.array([0.5, np.nan]), np.full(3, 0.5)]
