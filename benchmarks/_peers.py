@@ -9,7 +9,8 @@ Every builder returns plain closures: ``train()`` runs one training batch, ``inf
 one inference batch.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

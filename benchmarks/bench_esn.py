@@ -142,7 +142,7 @@ def speed_part(repeats):
         reg = RNNRegressor(cell_type="esn", hidden_layer_sizes=units,
                            reservoir_density=density, leak_rate=0.3, alpha=1e-2,
                            random_state=0)
-        seconds = _best_of(repeats, lambda: reg.fit(X, y))
+        seconds = _best_of(repeats, lambda reg=reg: reg.fit(X, y))
         print(f"{f'RNNRegressor, 500 x 100 steps, density {density}':<64}{seconds:>8.2f}")
 
     # one long sequence with a target at every step: predict the next value of a
@@ -151,7 +151,7 @@ def speed_part(repeats):
     signal = np.sin(0.05 * t) + 0.5 * np.sin(0.0123 * t) + 0.05 * rng.normal(size=steps + 1)
     u, target = signal[:-1, None], signal[1:, None]
     for density in (0.1, 0.01):
-        def fit_aligned():
+        def fit_aligned(density=density):
             res = esn.make_reservoir(1, units, spectral_radius_target=0.9, density=density,
                                      input_scaling=1.0, rng=np.random.RandomState(0))
             run = esn.run_reservoir(res, u, make_plan([steps]), leak_rate=0.3,
@@ -169,7 +169,7 @@ def speed_part(repeats):
         print("reservoirpy is not installed: its side of the comparison is skipped.")
         return
     for density in (0.1, 0.01):
-        def fit_reservoirpy():
+        def fit_reservoirpy(density=density):
             model = Reservoir(units, lr=0.3, sr=0.9, rc_connectivity=density, seed=0) >> \
                 Ridge(ridge=1e-6)
             model.fit(u, target)

@@ -74,7 +74,8 @@ class _ADAM:
 def dense_adam_step_time(n_rows, repeats=3):
     """Seconds of one Adam step over a whole (n_rows, EMBEDDING) table."""
     n = n_rows * EMBEDDING
-    opt, params, grad = make_optimizer("adam", n, np.float64, _ADAM), np.zeros(n), np.ones(n)
+    opt = make_optimizer("adam", n, np.float64, _ADAM)
+    params, grad = np.zeros(n), np.ones(n)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -126,7 +126,7 @@ def estimator_figures(config, repeats, n_batches=8, epochs=3):
         est = skrnn_estimator(config, max_iter=epochs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # max_iter reached on purpose
-            fit_ms.append(1e3 * _time(lambda: est.fit(X, y)) / (n_batches * epochs))
+            fit_ms.append(1e3 * _time(lambda est=est: est.fit(X, y)) / (n_batches * epochs))
     X_batch = X[: config.batch]
     est.predict_proba(X_batch)
     predict_ms = [1e3 * _time(lambda: est.predict_proba(X_batch)) for _ in range(repeats)]

@@ -28,7 +28,12 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _peers import (  # noqa: E402
-    LEARNING_RATE, N_CLASSES, AdamSettings, Config, make_data, skrnn_core,
+    LEARNING_RATE,
+    N_CLASSES,
+    AdamSettings,
+    Config,
+    make_data,
+    skrnn_core,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -95,7 +95,7 @@ print(f"trained in {time.perf_counter() - start:.0f} s")
 errors = {"GRU rollout (generate)": [], "constant velocity": [],
           "ballistic fit without drag": []}
 rollouts = []
-for truth, meas in zip(true_test, test):
+for truth, meas in zip(true_test, test, strict=True):
     n_seen = max(3, int(round(OBSERVED * len(meas))))
     prefix, rest = meas[:n_seen], truth[n_seen:]
     if len(rest) == 0:
@@ -123,7 +123,9 @@ except ImportError:
     print("matplotlib is not installed: no plot")
 else:
     fig, axes = plt.subplots(2, 3, figsize=(13, 7), sharex=False)
-    for ax, (truth, prefix, rollout, ballistic, straight) in zip(axes.ravel(), rollouts):
+    # the first six flights, one per panel
+    for ax, (truth, prefix, rollout, ballistic, straight) in zip(axes.ravel(), rollouts,
+                                                                 strict=False):
         ax.plot(*truth.T, "k-", lw=1, label="true path")
         ax.plot(*prefix.T, "k.", ms=4, label="observed (first 30 %)")
         ax.plot(*rollout.T, "C0-", label="GRU rollout")

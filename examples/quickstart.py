@@ -26,7 +26,8 @@ def summary_statistics(X):
 X, y = make_delayed_label(n_samples=1000, n_timesteps=60, variable_length=True,
                           random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-print(f"{len(X_train)} training sequences of {min(map(len, X))} to {max(map(len, X))} steps")
+print(f"{len(X_train)} training sequences of "
+      f"{min(map(len, X))} to {max(map(len, X))} steps")
 
 rnn = RNNClassifier(cell_type="gru", hidden_layer_sizes=32, batch_size=32,
                     learning_rate_init=0.01, max_iter=15, verbose=True, random_state=0)

@@ -178,7 +178,7 @@ def plot(grid, scores, final, path):
     ax_cv.barh(range(len(labels)), means, xerr=stds, color="tab:blue", alpha=0.7)
     colors = ["tab:red", "tab:orange", "tab:purple"]
     baseline_names = [k for k in scores if k not in (ENSEMBLE, EMBEDDING)]
-    for name, color in zip(baseline_names, colors):
+    for name, color in zip(baseline_names, colors, strict=True):
         ax_cv.axvline(scores[name].mean(), color=color, ls="--",
                       label=f"{name} ({scores[name].mean():.3f})")
     ax_cv.set_yticks(range(len(labels)), labels, fontsize=8)
@@ -277,7 +277,7 @@ def main():
         final.fit(X, y)
     probe = ["A gripping, beautifully acted film.", "Not funny, not moving, just dull.",
              "The cast is charming, but the story never comes alive."]
-    for text, p in zip(probe, final.predict_proba(probe)[:, 1]):
+    for text, p in zip(probe, final.predict_proba(probe)[:, 1], strict=True):
         print(f"  P(fresh) = {p:.2f}  {text}")
     print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
     print(f"Figure: {plot(grid, scores, final, 'sentiment_classification.png')}")

@@ -85,7 +85,7 @@ model.fit(X_train, y_train)
 print(f"trained in {time.perf_counter() - start:.0f} s")
 
 predicted = model.predict(X_test)
-exact = np.array([np.array_equal(p, t) for p, t in zip(predicted, y_test)])
+exact = np.array([np.array_equal(p, t) for p, t in zip(predicted, y_test, strict=True)])
 
 def digit_from_right(ns, k):
     """Digit k (0 = units) of each number, or -1 beyond its length."""
@@ -101,7 +101,8 @@ def per_digit_baseline(ngram_range):
     for k in range(5):
         clf = LogisticRegression(C=10.0, max_iter=2000)
         columns.append(clf.fit(A_train, digit_from_right(train_numbers, k)).predict(A_test))
-    answers = ["".join(str(d) for d in reversed(col) if d >= 0) for col in zip(*columns)]
+    answers = ["".join(str(d) for d in reversed(col) if d >= 0)
+               for col in zip(*columns, strict=True)]
     return np.array(answers) == np.array([str(n) for n in test_numbers])
 
 
@@ -113,9 +114,10 @@ print(f"  encoder-decoder GRU              {exact.mean():.3f}")
 print(f"  bag of words, LR per digit       {bag_ok.mean():.3f}")
 print(f"  word 1-2-grams, LR per digit     {baseline_ok.mean():.3f}")
 print(f"  per-digit accuracy (score)       {model.score(X_test, y_test):.3f}")
-for n, p in list(zip(test_numbers, predicted))[:5]:
+for n, p in list(zip(test_numbers, predicted, strict=True))[:5]:
     print(f"  {texts[n]!r:55s} -> {''.join(p)}")
-wrong = [(n, "".join(p)) for n, p, ok in zip(test_numbers, predicted, exact) if not ok]
+wrong = [(n, "".join(p))
+         for n, p, ok in zip(test_numbers, predicted, exact, strict=True) if not ok]
 print(f"  some errors: {wrong[:5]}")
 
 try:
@@ -137,7 +139,7 @@ else:
     for shift, (label, ok) in zip((-0.27, 0.0, 0.27), [
         ("encoder-decoder GRU", exact), ("bag of words, LR per digit", bag_ok),
         ("word 1-2-grams, LR per digit", baseline_ok),
-    ]):
+    ], strict=True):
         right.bar(sizes + shift, [ok[lengths == k].mean() for k in sizes], width=0.27,
                   label=label)
     right.set_xlabel("digits in the answer")

@@ -39,7 +39,7 @@ class _OneBlasThread:
         with self._lock:
             self._running -= 1
             if self._running == 0:
-                for lib, n_threads in zip(self._blas, self._saved):
+                for lib, n_threads in zip(self._blas, self._saved, strict=True):
                     lib.set_num_threads(n_threads)
 
 

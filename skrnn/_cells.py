@@ -35,7 +35,8 @@ gates stacked along the first axis of ``weight_ih`` (G*H, D) and ``weight_hh`` (
 in the order i, f, g, o (LSTM) and r, z, n (GRU).
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -105,7 +106,7 @@ DERIVATIVE_SHIFT = {"sigmoid": 0.0, "tanh": 1.0, "act": 1.0}
 
 
 def prepare(cell, p, n_rows):
-    """The weights a direction's loop reads, laid out for its GEMMs and per-step calls.
+    """Lay out the weights a direction's loop reads for its GEMMs and per-step calls.
 
     Sigmoid gates are pre-scaled by 1/2 (see above). Row layout: ``ihT`` / ``hhT``,
     contiguous transposes (GEMMs on a contiguous right operand are faster than on a
@@ -245,7 +246,8 @@ def _gru_forward(W, B, S, a, h, p, act):
 
 def _gru_backward(W, B, D, S, a, h, p, dh_rows, dp, act):
     """One BPTT step; the gradient of the input-side pre-activations overwrites the
-    gates, that of the n gate's recurrent pre-activation (r * dn) overwrites ``HN``."""
+    gates, that of the n gate's recurrent pre-activation (r * dn) overwrites ``HN``.
+    """
     H = W["H"]
     g = B["A"][a]
     r, z, nn = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]

@@ -220,7 +220,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """The most probable class of each sequence.
+        """Predict the most probable class of each sequence.
 
         Parameters
         ----------

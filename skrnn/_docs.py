@@ -1,9 +1,9 @@
 """Docstring sections shared by the estimators (one source, like their ``__init__``)."""
 
-INPUT_DOC = """Input: ``X`` is a 2-D array ``(n_samples, n_timesteps)`` of univariate sequences,
-    a 3-D array ``(n_samples, n_timesteps, n_features)``, or a list of arrays of shape
-    ``(T_i, n_features)`` or ``(T_i,)`` holding sequences of any lengths. Every sequence
-    starts from a zero state; padding never exists inside the network. 3-D and list
+INPUT_DOC = """Input: ``X`` is a 2-D array ``(n_samples, n_timesteps)`` of univariate
+    sequences, a 3-D array ``(n_samples, n_timesteps, n_features)``, or a list of arrays
+    of shape ``(T_i, n_features)`` or ``(T_i,)`` holding sequences of any lengths. Every
+    sequence starts from a zero state; padding never exists inside the network. 3-D and list
     inputs may have other lengths at predict time; the number of features per step may
     not change, and 2-D inputs follow scikit-learn's rule of a fixed number of columns.
 
@@ -28,8 +28,8 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         probable class is the highest ridge score, as in ``RidgeClassifier``, and they
         stream with ``partial_fit``; being measured on the training data they are
         over-confident when the readout over-fits (raise ``alpha``, or wrap the
-        estimator in ``CalibratedClassifierCV``). The ESN ignores every optimizer setting (``solver``,
-        ``batch_size``, ``learning_rate``, ``learning_rate_init``,
+        estimator in ``CalibratedClassifierCV``). The ESN ignores every optimizer
+        setting (``solver``, ``batch_size``, ``learning_rate``, ``learning_rate_init``,
         ``learning_rate_min``, ``max_iter``, ``shuffle``, ``tol``,
         ``momentum``, ``nesterovs_momentum``, ``early_stopping``,
         ``validation_fraction``, ``beta_1``, ``beta_2``, ``epsilon``,

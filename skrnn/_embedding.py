@@ -57,7 +57,8 @@ def table_size(spec):
 
 def vocabulary_size(ids):
     """Rows a table needs for the token ids ``ids``: the largest id plus one, and at
-    least the reserved padding and unknown rows."""
+    least the reserved padding and unknown rows.
+    """
     return max(N_RESERVED, int(ids.max()) + 1 if ids.size else 0)
 
 

@@ -46,7 +46,7 @@ def check_sample_weight(sample_weight, n_samples, *, non_negative=False):
 
 
 def check_score_weight(sample_weight):
-    """The weights of a score: finite, with a finite sum that is not 0.
+    """Check the weights of a score: finite, with a finite sum that is not 0.
 
     Their count is checked against y by the metric. Negative weights are the metric's
     business, as in scikit-learn; weights whose sum overflows or cancels would turn
@@ -59,7 +59,8 @@ def check_score_weight(sample_weight):
         )
     if weights.ndim != 1:
         raise ValueError(
-            f"sample_weight must be 1-D, one weight per sequence; got shape {weights.shape}."
+            "sample_weight must be 1-D, one weight per sequence; "
+            f"got shape {weights.shape}."
         )
     with np.errstate(over="ignore"):
         total = float(weights.sum())
@@ -85,7 +86,7 @@ READABLE = (np.ndarray, list, tuple, str, bytes, Real, np.generic)
 
 
 def _is_nested_frame(X):
-    """True for a DataFrame holding a Series or an array in an object column."""
+    """Return True for a DataFrame holding a Series or an array in an object column."""
     if not (hasattr(X, "columns") and hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2):
         return False
     if 0 in X.shape or not any(getattr(dt, "kind", "") == "O" for dt in X.dtypes):
@@ -94,14 +95,14 @@ def _is_nested_frame(X):
 
 
 def _is_series_of_sequences(X):
-    """True for a pandas Series whose first cell is an array, a list or a Series."""
+    """Return True for a pandas Series whose first cell is an array, list or Series."""
     if not (hasattr(X, "iloc") and getattr(X, "ndim", 0) == 1 and len(X) > 0):
         return False
     return getattr(X.dtype, "kind", "") == "O" and np.ndim(X.iloc[0]) > 0
 
 
 def _container_problem(X, name, items="sequences"):
-    """What is wrong with ``X`` as a collection of ``items``, or None.
+    """Return what is wrong with ``X`` as a collection of ``items``, or None.
 
     numpy reads a generator, an iterator, a dict or a set as one opaque object and a
     nested DataFrame as an array of Series, and then fails in its own words; each gets
@@ -199,7 +200,7 @@ def _first_non_number(X):
 
 @contextlib.contextmanager
 def numeric_errors(X, name="X"):
-    """Reading ``X`` as numbers: numpy's conversion errors, reworded to name the sample.
+    """Reword numpy's conversion errors when reading ``X`` as numbers, to name the sample.
 
     On a failure, the first element of ``X`` that is not a real number (a string, a
     complex number, None, a nested list) is named with its sample, ``X[i]``; errors that
@@ -216,7 +217,7 @@ def numeric_errors(X, name="X"):
 
 
 def _not_a_number(name, index, value):
-    """The error for ``value``, found at ``index`` of ``X``, that is not a real number.
+    """Make the error for ``value``, found at ``index`` of ``X``, that is not a real number.
 
     Strings and None are values of the wrong kind (ValueError); other objects are of
     the wrong type (TypeError, worded as scikit-learn's ``check_dtype_object`` expects).
@@ -285,7 +286,7 @@ def _from_equal_length(X):
 
 
 def is_sequence_list(X):
-    """True for the list form: a list/tuple holding arrays, or a 1-D object array.
+    """Return True for the list form: a list/tuple holding arrays, or a 1-D object array.
 
     A list of plain lists of numbers with equal lengths is an ordinary array-like (the
     scikit-learn convention); one with unequal lengths is a list of sequences.
@@ -439,7 +440,9 @@ def _record_or_check(estimator, n_features, reset, n_step_features, from_2d):
         estimator._fit_input_2d = False
         _forget_feature_names(estimator)
     elif n_step_features is not None and n_features != n_step_features:
-        what = "a 2-D (univariate) X" if from_2d else f"X with {n_features} features per step"
+        what = (
+            "a 2-D (univariate) X" if from_2d else f"X with {n_features} features per step"
+        )
         raise ValueError(
             f"{type(estimator).__name__} was fitted with {n_step_features} features per "
             f"time step; got {what}."
@@ -454,7 +457,7 @@ TEXT_HINT = (
 
 
 def _is_text(X):
-    """True for a string, or a 1-D collection whose first element is a string."""
+    """Return True for a string, or a 1-D collection whose first element is a string."""
     if isinstance(X, (str, bytes)):
         return True
     if not isinstance(X, (list, tuple, np.ndarray)):
@@ -641,7 +644,7 @@ TARGET_ERRORS = (
 
 @contextlib.contextmanager
 def target_errors():
-    """Reading ``y``: numpy's, scikit-learn's and sorting's errors, reworded to name ``y``.
+    """Reword numpy's, scikit-learn's and sorting's errors on reading ``y`` to name ``y``.
 
     Also silences the cast warnings ``type_of_target`` raises when it tests huge floats
     for integer values: they are not the user's concern.

@@ -112,7 +112,7 @@ SLOTS = {"sgd": ("velocity",), "adam": ("m", "v")}
 
 
 def make_optimizer(solver, n, dtype, settings, embedding_shape=None):
-    """A new optimizer state for ``solver`` ("sgd" or "adam") over ``n`` parameters.
+    """Create an optimizer state for ``solver`` ("sgd" or "adam") over ``n`` parameters.
 
     ``settings`` has the estimator's names: ``learning_rate_init``, ``momentum``,
     ``nesterovs_momentum``, ``beta_1``, ``beta_2``, ``epsilon``. With

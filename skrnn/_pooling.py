@@ -17,7 +17,8 @@ padded step.
 Pure functions over numpy arrays; nothing here knows about scikit-learn.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

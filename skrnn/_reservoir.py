@@ -17,7 +17,7 @@ over the batch. Because finished sequences are never touched again, the state bu
 every sequence's last state once the loop ends.
 """
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg
@@ -51,7 +51,7 @@ class ReservoirSpec(NamedTuple):
     n_units: int
     n_outputs: int
     activation: str = "tanh"
-    n_tokens: Optional[int] = None  # a reservoir reads features, never token ids
+    n_tokens: int | None = None  # a reservoir reads features, never token ids
 
 
 class Reservoir(NamedTuple):
@@ -203,7 +203,8 @@ def run_reservoir(
     total = np.zeros((H, n_seqs))
     states = np.empty((plan.n_rows, H)) if keep_states else None
     keep = 1.0 - leak_rate
-    for t, (rows, n_t) in enumerate(zip(plan.a_rows, plan.batch_sizes.tolist())):
+    steps = zip(plan.a_rows, plan.batch_sizes.tolist(), strict=True)
+    for t, (rows, n_t) in enumerate(steps):
         running = S if n_t == n_seqs else S[:, :n_t]
         pre = W_in @ X[rows].T
         pre += bias
@@ -288,7 +289,8 @@ def readout_output(reservoir, config, coef, intercept, loss, seqs, batch_size=25
 
 def _target_rows(plan, target_lengths, washout):
     """Packed rows of the last ``K_j`` steps of each sorted sequence ``j`` (target order:
-    sequence by sequence, step by step), and which of them are past the washout."""
+    sequence by sequence, step by step), and which of them are past the washout.
+    """
     K = np.asarray(target_lengths, dtype=np.intp)
     owner = np.repeat(np.arange(len(K), dtype=np.intp), K)
     starts = np.cumsum(K) - K
@@ -333,7 +335,7 @@ def aligned_readout_output(reservoir, config, coef, intercept, loss, seqs, batch
         Z = run.states[rows] @ coef
         Z += intercept
         blocks = np.split(activate(Z), np.cumsum(batch.plan.lengths)[:-1])
-        for i, block in zip(batch.order, blocks):
+        for i, block in zip(batch.order, blocks, strict=True):
             out[i] = block
     return out
 

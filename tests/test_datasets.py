@@ -40,7 +40,7 @@ def test_negation_sentiment_label_is_the_main_clause():
         " but ": 1, " , yet ": 1, " even though ": 0, " although ": 0,
     }
     X, y = make_negation_sentiment(300, random_state=3)
-    for text, label in zip(X, y):
+    for text, label in zip(X, y, strict=True):
         if text.startswith("although "):
             clauses, main = text[len("although "):].split(" , "), 1
         else:

@@ -148,5 +148,5 @@ def test_concurrent_generate_with_seeds_matches_serial():
     serial = [est.generate(X[:10], 5, random_state=seed) for seed in range(8)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda s: est.generate(X[:10], 5, random_state=s), range(8)))
-    for a, b in zip(got, serial):
+    for a, b in zip(got, serial, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -81,7 +81,7 @@ def test_refit_with_same_random_state_is_identical(Est):
     X, y = _ragged()
     a = Est(dropout=0.3, **SMALL).fit(X, y)
     b = Est(dropout=0.3, **SMALL).fit(X, y)
-    for pa, pb in zip(a.recurrent_coefs_, b.recurrent_coefs_):
+    for pa, pb in zip(a.recurrent_coefs_, b.recurrent_coefs_, strict=True):
         for key in pa:
             np.testing.assert_array_equal(pa[key], pb[key])
     np.testing.assert_array_equal(a.output_coef_, b.output_coef_)
@@ -264,7 +264,7 @@ def test_sample_weight_zero_equals_removing_samples():
     keep = sw > 0
     params = dict(SMALL, shuffle=False)
     a = RNNClassifier(**params).fit(X, y, sample_weight=sw)
-    b = RNNClassifier(**params).fit([x for x, k in zip(X, keep) if k], y[keep])
+    b = RNNClassifier(**params).fit([x for x, k in zip(X, keep, strict=True) if k], y[keep])
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-9)
 
 
@@ -343,7 +343,10 @@ BAD_X = [
     ([np.ones((2, 1)), np.array([[np.inf]])], ValueError, r"X\[1\] contains NaN or inf"),
     ([], ValueError, "0 sample"),
     ([np.ones((3, 2)), np.ones((0, 2))], ValueError, r"X\[1\] is an empty sequence"),
-    ([np.ones((3, 2)), np.ones((3, 3))], ValueError, r"X\[1\] has 3 features per time step"),
+    (
+        [np.ones((3, 2)), np.ones((3, 3))], ValueError,
+        r"X\[1\] has 3 features per time step",
+    ),
     (np.ones((2, 3, 4, 5)), ValueError, "dim 4"),
     (sp.csr_matrix(np.ones((3, 3))), TypeError, "sparse"),
     ([np.array(["a", "b"]), np.ones(2)], ValueError, r"X\[0\] has dtype <U1, not numbers"),
@@ -397,7 +400,9 @@ def test_predict_checks_fit_and_features_per_step():
     with pytest.raises(ValueError, match="fitted with 2 features per time step"):
         clf.predict(np.ones((4, 6)))  # 2-D means univariate
     clf2d = RNNClassifier(**SMALL).fit(np.ones((6, 5)), [0, 1] * 3)
-    with pytest.raises(ValueError, match="X has 4 features, but RNNClassifier is expecting 5"):
+    with pytest.raises(
+        ValueError, match="X has 4 features, but RNNClassifier is expecting 5"
+    ):
         clf2d.predict(np.ones((2, 4)))
     # univariate sequences of other lengths are fine as a list
     assert clf2d.predict([np.ones(9)]).shape == (1,)

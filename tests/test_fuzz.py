@@ -15,7 +15,7 @@ entry point; ``conftest.py`` prints the counts at the end of the run.
 import re
 import warnings
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -199,7 +199,8 @@ def good_sequences(draw, n_features=None, min_samples=1, max_samples=6, dtypes=N
     dtype = np.dtype(draw(st.sampled_from(dtypes or ["float64", "float32", "int64"])))
     n = draw(st.integers(min_samples, max_samples))
     elements = st.floats(-5, 5, width=32) if dtype.kind == "f" else st.integers(-5, 5)
-    form = draw(st.sampled_from(["list", "3d", "2d"] if n_features == 1 else ["list", "3d"]))
+    forms = ["list", "3d", "2d"] if n_features == 1 else ["list", "3d"]
+    form = draw(st.sampled_from(forms))
     if form == "list":
         lengths = draw(st.lists(st.integers(1, 6), min_size=n, max_size=n))
         return [draw(hnp.arrays(dtype, (t, n_features), elements=elements))
@@ -331,7 +332,8 @@ def labels_for(draw, n, n_classes=None, kinds=Y_KINDS):
     if kind == "bool":
         return draw(hnp.arrays(np.bool_, m))
     if kind == "complex":
-        return draw(hnp.arrays(np.complex128, m, elements=st.complex_numbers(max_magnitude=3)))
+        return draw(hnp.arrays(np.complex128, m,
+                               elements=st.complex_numbers(max_magnitude=3)))
     if kind == "2d":
         return draw(hnp.arrays(np.float64, (m, draw(st.integers(0, 3))),
                                elements=st.floats(-5, 5)))
@@ -491,7 +493,8 @@ def test_fuzz_partial_fit(params, X, data, regressor):
             seen = st.none()
         classes = data.draw(st.one_of(st.none(), seen, seen, st.just([0, 1, 2]),
                                       st.just(["a", "b"]), st.just([np.nan, 1.0])))
-        est, name, kwargs = make(RNNClassifier, params), "RNNClassifier", {"classes": classes}
+        est, name = make(RNNClassifier, params), "RNNClassifier"
+        kwargs = {"classes": classes}
     ok, _ = outcome(f"{name}.partial_fit", est.partial_fit, X, y, **kwargs)
     if ok:
         assert_finite_params(est)
@@ -529,7 +532,7 @@ def _ragged_train(n_features, n=24, seed=0):
     return [rng.normal(size=(rng.randint(2, 7), n_features)) for _ in range(n)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted(name):
     """Small fitted models, one per kind of fitted state the predict paths read."""
     small = dict(hidden_layer_sizes=3, max_iter=3, random_state=0)
@@ -784,7 +787,8 @@ def test_fuzz_text_sequencer(docs, other, ids):
         if ok:
             assert len(out) == len(X)
             assert all(o.ndim == 1 and len(o) >= 1 and o.dtype.kind == "i" for o in out)
-            ok, back = outcome("TextSequencer.inverse_transform", seq.inverse_transform, out)
+            ok, back = outcome("TextSequencer.inverse_transform", seq.inverse_transform,
+                               out)
             if ok:
                 assert len(back) == len(X)
     ok, tokens = outcome("TextSequencer.inverse_transform", seq.inverse_transform, ids)
@@ -853,7 +857,9 @@ def test_the_oracle_fails_what_it_should():
 
 
 # --------------------------------------------------------------------------- former gaps
-@pytest.mark.parametrize("y", [np.array([9.3e18, 0.0]), np.array([None, None], dtype=object)])
+@pytest.mark.parametrize(
+    "y", [np.array([9.3e18, 0.0]), np.array([None, None], dtype=object)]
+)
 def test_score_reads_unusual_labels_clearly(y):
     clf = fitted("classifier-2d")
     ok, score = outcome("RNNClassifier.score(unusual labels)", clf.score, np.zeros((2, 5)),

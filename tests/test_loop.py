@@ -134,18 +134,18 @@ def test_lbfgs_iterations_are_epoch_events_and_a_stop_keeps_that_iterate():
 
 def test_optimizer_state_pickles_as_plain_data():
     X, y = _data()
+    allowed = (str, int, float, bool, tuple, np.ndarray, dict)
+
+    def plain(value):
+        if isinstance(value, dict):
+            return all(plain(v) for v in value.values())
+        return isinstance(value, allowed)
+
     for solver in ("adam", "sgd"):
         clf = RNNClassifier(
             hidden_layer_sizes=4, max_iter=2, solver=solver, random_state=0
         ).fit(X, y)
         state = clf._optimizer
-        allowed = (str, int, float, bool, tuple, np.ndarray, dict)
-
-        def plain(value):
-            if isinstance(value, dict):
-                return all(plain(v) for v in value.values())
-            return isinstance(value, allowed)
-
         assert type(state) is dict and plain(state), state
         assert b"skrnn" not in pickle.dumps(state)
 

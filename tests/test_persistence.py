@@ -103,7 +103,7 @@ def _assert_same_outputs(a, b):
     assert a.keys() == b.keys()
     for key in a:
         if isinstance(a[key], list):
-            for x, y in zip(a[key], b[key]):
+            for x, y in zip(a[key], b[key], strict=True):
                 np.testing.assert_array_equal(x, y)
         else:
             np.testing.assert_array_equal(a[key], b[key])

@@ -40,7 +40,7 @@ def test_fit_transform_equals_fit_then_transform():
     seq = TextSequencer()
     a = seq.fit_transform(DOCS)
     b = seq.fit(DOCS).transform(DOCS)
-    assert all(np.array_equal(x, z) for x, z in zip(a, b))
+    assert all(np.array_equal(x, z) for x, z in zip(a, b, strict=True))
 
 
 def test_max_tokens_and_min_frequency():
@@ -127,7 +127,8 @@ def test_round_trip_property(docs_as_words, max_length):
     docs = [" ".join(words) for words in docs_as_words]
     seq = TextSequencer(max_length=max_length).fit(docs)
     ids = seq.transform(docs)
-    for words, x, tokens in zip(docs_as_words, ids, seq.inverse_transform(ids)):
+    back = seq.inverse_transform(ids)
+    for words, x, tokens in zip(docs_as_words, ids, back, strict=True):
         kept = [w.lower() for w in words][:max_length]
         assert tokens.tolist() == (kept or ["<unk>"])
         assert 1 <= len(x) <= max_length and x.min() >= 1

@@ -101,7 +101,7 @@ def _torch_loss_grad(spec, seqs, flat, Y, bptt_steps=None):
                             dtype=torch.float64) for _ in (final if isinstance(final, tuple)
                                                            else (final,))]
         parts = final if isinstance(final, tuple) else (final,)
-        for f, part in zip(full, parts):
+        for f, part in zip(full, parts, strict=True):
             f[:, running] = part.detach()
         state = tuple(full) if isinstance(final, tuple) else full[0]
     loss = loss / n

@@ -123,7 +123,7 @@ def test_chunked_moments_equal_one_pass():
         chunked = esn.update_moments(
             chunked, F[start : start + 13], Y[start : start + 13], w[start : start + 13]
         )
-    for a, b in zip(whole, chunked):
+    for a, b in zip(whole, chunked, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
@@ -255,7 +255,9 @@ def test_classifier_probabilities_equal_a_ridge_reference(n_classes, leak_rate, 
     weights = sample_weight
     if weighted:
         classes, counts = np.unique(labels[train], return_counts=True)
-        balanced = dict(zip(classes, len(labels[train]) / (len(classes) * counts)))
+        balanced = dict(
+            zip(classes, len(labels[train]) / (len(classes) * counts), strict=True)
+        )
         weights = sample_weight * np.array([balanced[c] for c in labels[train]])
     expected, scores, s2 = _ridge_classifier_reference(F_train, labels[train], F_test,
                                                        alpha, weights)
@@ -361,7 +363,7 @@ def test_aligned_readout_equals_ridge_on_the_target_steps():
     model = SeqToSeqRNN(cell_type="esn", hidden_layer_sizes=20, alpha=0.1, washout=2,
                         leak_rate=0.7, random_state=0).fit(X, y, sample_weight=w)
     states, targets, weights = [], [], []
-    for x, target, weight in zip(X, y, w):
+    for x, target, weight in zip(X, y, w, strict=True):
         run = _naive_states(model.reservoir_, x, 0.7)
         steps = np.arange(len(x) - len(target), len(x))
         kept = steps >= 2
@@ -372,7 +374,7 @@ def test_aligned_readout_equals_ridge_on_the_target_steps():
                                  sample_weight=np.concatenate(weights))
     np.testing.assert_allclose(model.output_coef_[:, 0], ridge.coef_, rtol=1e-6, atol=1e-8)
     predicted = model.predict(X[:3])
-    for x, p in zip(X[:3], predicted):
+    for x, p in zip(X[:3], predicted, strict=True):
         expected = ridge.predict(_naive_states(model.reservoir_, x, 0.7))
         np.testing.assert_allclose(np.ravel(p), expected, rtol=1e-7, atol=1e-9)
 

@@ -90,7 +90,7 @@ def test_float32_overflow_at_predict_time_is_computed_in_float64(cell_type):
     # the same weights in float64 give the same answer
     clf64 = RNNClassifier(cell_type=cell_type, **SMALL).fit(
         [x.astype(np.float64) for x in X], np.arange(20) % 2)
-    for p32, p64 in zip(clf.recurrent_coefs_, clf64.recurrent_coefs_):
+    for p32, p64 in zip(clf.recurrent_coefs_, clf64.recurrent_coefs_, strict=True):
         for key in p32:
             p64[key][...] = p32[key]
     clf64.output_coef_[...] = clf.output_coef_

@@ -203,7 +203,7 @@ def test_ragged_aligned_tagging_learns_and_keeps_shapes():
     assert [len(p) for p in pred] == [len(x) for x in X]  # one output per input step
     assert est.score(X, y) > 0.9
     proba = est.predict_proba(X[:3])
-    assert all(p.shape == (len(x), 2) for p, x in zip(proba, X[:3]))
+    assert all(p.shape == (len(x), 2) for p, x in zip(proba, X[:3], strict=True))
     np.testing.assert_allclose(proba[0].sum(axis=1), 1.0)
 
 
@@ -218,7 +218,7 @@ def test_encoder_decoder_learns_variable_length_outputs():
                                    random_state=0), X, y)
     pred = est.predict(X[:50])
     assert {len(p) for p in pred} != {len(pred[0])}  # lengths come from the model
-    exact = np.mean([np.array_equal(p, t) for p, t in zip(pred, y[:50])])
+    exact = np.mean([np.array_equal(p, t) for p, t in zip(pred, y[:50], strict=True)])
     assert exact > 0.8
     assert est.score(X[:50], y[:50]) > 0.9
     assert est.output_length_ == 4
@@ -254,7 +254,7 @@ def test_greedy_generation_equals_repeated_one_step_prediction(categorical):
     generated = est.generate(prefixes, 6, temperature=0.0, random_state=1)
     again = est.generate(prefixes, 6, temperature=0.0, random_state=2)
     np.testing.assert_array_equal(generated, again)
-    for prefix, continuation in zip(prefixes, generated):
+    for prefix, continuation in zip(prefixes, generated, strict=True):
         seq = prefix
         for value in continuation:
             last = est.predict([seq])[0][-1]
@@ -276,7 +276,7 @@ def test_greedy_generation_feeds_back_token_ids():
                        [s[1:] for s in ids])
     prefixes = [s[:4] for s in ids[:3]]
     generated = est.generate(prefixes, 5, temperature=0)
-    for prefix, continuation in zip(prefixes, generated):
+    for prefix, continuation in zip(prefixes, generated, strict=True):
         seq = list(prefix)
         for token in continuation:
             assert est.predict([np.array(seq)])[0][-1] == token

@@ -80,7 +80,7 @@ def test_fit_transform_equals_fit_then_transform_and_other_lengths_transform():
     X = _ragged()
     a = StepwiseTransformer(PCA(2)).fit_transform(X)
     wrapped = StepwiseTransformer(PCA(2)).fit(X)
-    assert all(np.allclose(x, z) for x, z in zip(a, wrapped.transform(X)))
+    assert all(np.allclose(x, z) for x, z in zip(a, wrapped.transform(X), strict=True))
     longer = wrapped.transform(np.zeros((2, 11, 3)))
     assert longer.shape == (2, 11, 2)
 
@@ -96,7 +96,7 @@ def test_inverse_transform_round_trips_every_form(inner):
         )).fit(sequences)
         back = wrapped.inverse_transform(wrapped.transform(sequences))
         assert type(back) is type(sequences)
-        for x, z in zip(sequences, back):
+        for x, z in zip(sequences, back, strict=True):
             assert x.shape == z.shape
             assert_allclose(z, x, atol=1e-9)
     X2 = np.random.default_rng(2).normal(size=(3, 5))
@@ -120,7 +120,7 @@ def test_partial_fit_over_chunks_equals_fit():
     assert_allclose(chunked.transformer_.mean_, whole.transformer_.mean_)
     assert_allclose(chunked.transformer_.var_, whole.transformer_.var_)
     assert chunked.transformer_.n_samples_seen_ == sum(len(x) for x in X)
-    for x, z in zip(chunked.transform(X), whole.transform(X)):
+    for x, z in zip(chunked.transform(X), whole.transform(X), strict=True):
         assert_allclose(x, z)
     with pytest.raises(ValueError, match="fitted with 3 features per time step"):
         chunked.partial_fit([np.ones((2, 4))])
@@ -212,7 +212,7 @@ def test_pickle_and_clone():
     X = _ragged()
     wrapped = StepwiseTransformer(PCA(2)).fit(X)
     restored = pickle.loads(pickle.dumps(wrapped))
-    for a, b in zip(restored.transform(X), wrapped.transform(X)):
+    for a, b in zip(restored.transform(X), wrapped.transform(X), strict=True):
         assert_array_equal(a, b)
     copy = clone(wrapped)
     assert copy.get_params()["transformer__n_components"] == 2
@@ -313,7 +313,8 @@ def test_frames_match_a_loop(lengths, k, s, keep):
     stacker = FrameStacker(k, stride=s, partial_frame="keep" if keep else "drop")
     summarizer = FrameSummarizer(k, stride=s, stats=("mean", "min", "max", "last"),
                                  partial_frame=stacker.partial_frame)
-    for x, out, summary in zip(X, stacker.fit_transform(X), summarizer.fit_transform(X)):
+    for x, out, summary in zip(X, stacker.fit_transform(X), summarizer.fit_transform(X),
+                               strict=True):
         frames = _reference_frames(x, k, s, keep)
         assert_array_equal(out, np.stack([f.ravel() for f in frames]))
         real = [x[i * s:i * s + k] for i in range(len(frames))]  # without the padding
@@ -402,7 +403,7 @@ def test_auto_frame_length_turns_the_longest_sequence_into_at_most_64_frames(Fra
         assert len(out[0]) == -(-longest // expected) <= 64
         # the same as asking for that length outright
         fixed = Frames(frame_length=expected).fit_transform(X)
-        for a, b in zip(out, fixed):
+        for a, b in zip(out, fixed, strict=True):
             np.testing.assert_array_equal(a, b)
     # the length is fitted: transform keeps it for other data
     frames = Frames(frame_length="auto").fit([rng.normal(size=(200, 1))])

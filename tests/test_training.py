@@ -77,7 +77,7 @@ def _seq2seq_case():
     def score(est, index):
         pred = est.predict([X[i] for i in index])
         true = [y[i] for i in index]
-        last = [np.ravel(p)[-len(t) :] for p, t in zip(pred, true)]
+        last = [np.ravel(p)[-len(t) :] for p, t in zip(pred, true, strict=True)]
         return r2_score(np.concatenate(true), np.concatenate(last))
 
     return SeqToSeqRNN(learning_rate_init=0.05), X, y, score

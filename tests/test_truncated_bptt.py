@@ -77,9 +77,9 @@ def _run(cell_type, layers, x, states):
     states, outputs = list(states), []
     for x_t in x:
         inp = x_t
-        for l, p in enumerate(layers):
-            states[l] = _cell_step(cell_type, p, inp, states[l])
-            inp = states[l][0]
+        for k, p in enumerate(layers):
+            states[k] = _cell_step(cell_type, p, inp, states[k])
+            inp = states[k][0]
         outputs.append(inp)
     return np.array(outputs), states
 
@@ -165,8 +165,8 @@ def _n_params(cell_type, hidden, n_outputs):
 
 def _flat_of(est):
     """The fitted weights of ``est`` in the order of :func:`_views`."""
-    parts = [est.recurrent_coefs_[l][key].ravel()
-             for l in range(len(est.recurrent_coefs_)) for key in RECURRENT_KEYS]
+    parts = [est.recurrent_coefs_[k][key].ravel()
+             for k in range(len(est.recurrent_coefs_)) for key in RECURRENT_KEYS]
     return np.concatenate(parts + [est.output_coef_.ravel(), est.output_intercept_.ravel()])
 
 
@@ -204,7 +204,7 @@ def _skrnn_gradient(task, cell_type, hidden, bptt_steps, flat, X, Y):
         # written into the fitted arrays, which warm_start continues from (the loss
         # checks of the callers confirm the step started from these weights)
         params = _views(flat.copy(), cell_type, hidden, n_outputs)
-        for fitted, p in zip(est.recurrent_coefs_, params["recurrent"]):
+        for fitted, p in zip(est.recurrent_coefs_, params["recurrent"], strict=True):
             for key in RECURRENT_KEYS:
                 fitted[key][...] = p[key]
         est.output_coef_[...] = params["coef"]
@@ -291,7 +291,7 @@ def _torch_loss_grad(task, cell_type, hidden, flat, X, Y, bptt_steps):
     params = _views(flat.copy(), cell_type, hidden, n_outputs)
     module = {"elman": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell_type]
     layers, size_in = [], N_FEATURES
-    for H, p in zip(hidden, params["recurrent"]):
+    for H, p in zip(hidden, params["recurrent"], strict=True):
         layer = module(size_in, H, dtype=torch.float64)
         with torch.no_grad():
             for key in RECURRENT_KEYS:
@@ -307,10 +307,10 @@ def _torch_loss_grad(task, cell_type, hidden, flat, X, Y, bptt_steps):
         outputs = []
         for t0, t1 in _windows(len(x), bptt_steps):
             inp = torch.from_numpy(x[t0:t1][:, None, :])  # (steps, batch 1, features)
-            for l, layer in enumerate(layers):
-                inp, final = layer(inp, states[l])
+            for k, layer in enumerate(layers):
+                inp, final = layer(inp, states[k])
                 # the gradient stops at the window boundary; the value flows on
-                states[l] = (tuple(s.detach() for s in final) if isinstance(final, tuple)
+                states[k] = (tuple(s.detach() for s in final) if isinstance(final, tuple)
                              else final.detach())
             outputs.append(inp[:, 0])
         outputs = torch.cat(outputs)
@@ -358,7 +358,7 @@ def test_truncation_leaves_predictions_whole():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, Y)
     params = _views(_flat_of(est), "gru", (3,), N_OUTPUTS)
-    for x, pred in zip(X, est.predict(X)):
+    for x, pred in zip(X, est.predict(X), strict=True):
         out, _ = _run("gru", params["recurrent"], x, _zero_state("gru", (3,)))
         np.testing.assert_allclose(np.reshape(pred, (len(x), -1)),
                                    out @ params["coef"] + params["intercept"],

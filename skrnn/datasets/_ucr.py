@@ -28,7 +28,7 @@ COMMENT_MARKS = ("#", "%")
 
 # ---------------------------------------------------------------------- finding files
 def _sktime_data_dir():
-    """The data folder inside the installed sktime, found without importing it."""
+    """Find the data folder inside the installed sktime without importing it."""
     return package_path("sktime", SKTIME_DATA, Path.is_dir)
 
 
@@ -42,8 +42,9 @@ def _split_file(folder, name, split):
 
 
 def _available_names(folder):
-    """Data sets in ``folder`` (``<name>/<name>_TRAIN.ts`` or ``<name>_TRAIN.ts``
-    layout) with a ``_TRAIN`` or ``_TEST`` file, sorted case-insensitively."""
+    """List the data sets in ``folder`` (``<name>/<name>_TRAIN.ts`` or ``<name>_TRAIN.ts``
+    layout) with a ``_TRAIN`` or ``_TEST`` file, sorted case-insensitively.
+    """
     folder = Path(folder)
     names = {p.name for p in folder.iterdir() if p.is_dir()}
     names |= {p.name.rsplit("_", 1)[0] for p in folder.glob("*.ts")}
@@ -52,7 +53,7 @@ def _available_names(folder):
 
 
 def _resolve(name, data_dir):
-    """The folder to read and the data set's name as spelt there."""
+    """Return the folder to read and the data set's name as spelt there."""
     if data_dir is None:
         data_dir = _sktime_data_dir()
         if data_dir is None:
@@ -141,7 +142,7 @@ def _read_ts(path):
 
 
 def _read_header(lines, path):
-    """The header entries up to ``@data`` (which must be there) and the comments."""
+    """Read the header entries up to ``@data`` (which must be there) and the comments."""
     header, comments = {}, []
     for number, line in lines:
         line = line.strip()
@@ -161,7 +162,7 @@ def _read_header(lines, path):
 
 
 def _read_data(lines, header, path):
-    """The cases after ``@data``, each checked against the header and the first case."""
+    """Read the cases after ``@data``; check each against the header and the first case."""
     regression = _is_true(header.get("targetlabel"))
     labelled = regression or _is_true(header.get("classlabel"))
     classes = set((header.get("classlabel") or [])[1:])
@@ -190,7 +191,7 @@ def _read_data(lines, header, path):
 
 
 def _check_label(label, regression, classes, where):
-    """A regression target must be a number; a class label one of those declared."""
+    """Check that a regression target is a number, and a class label one declared."""
     if regression and not _is_number(label):
         raise ValueError(
             f"{where}: the target {label!r} is not a number (@targetLabel declares a "
@@ -213,14 +214,14 @@ def _targets(labels, header):
 
 
 def _class_names(header, y):
-    """The class labels in the order ``@classLabel`` declares them, else sorted."""
+    """Return the class labels in the order ``@classLabel`` declares them, else sorted."""
     declared = (header.get("classlabel") or [None])[1:]
     return np.array(declared if declared else np.unique(y), dtype=str)
 
 
 # ----------------------------------------------------------------------------- loader
 def _as_X(series, headers):
-    """A 3-D array when every case has the same length, else the list of cases.
+    """Return a 3-D array when every case has the same length, else the list of cases.
 
     A file declaring ``@equalLength false`` always gives a list, whatever the lengths
     of the cases read.
@@ -326,7 +327,9 @@ def load_ucr(name, split=None, *, return_X_y=True, data_dir=None):
         return X, y
     bunch = Bunch(
         data=X, target=y, name=name, DESCR="\n".join(parts[0]["comments"]),
-        split=np.concatenate([np.full(len(p["series"]), s) for p, s in zip(parts, splits)]),
+        split=np.concatenate(
+            [np.full(len(p["series"]), s) for p, s in zip(parts, splits, strict=True)]
+        ),
     )
     if y is not None and y.dtype.kind == "U":
         bunch.target_names = _class_names(header, y)

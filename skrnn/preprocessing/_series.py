@@ -84,7 +84,7 @@ def _in_form(form, data, lengths, *, squeeze=True):
 
 
 def _as_step_rows(out, n_rows, method, owner):
-    """The inner transformer's output as a dense 2-D array of one row per time step."""
+    """Return the inner transformer's output as a dense 2-D array, one row per step."""
     if sp.issparse(out):
         out = out.toarray()
     out = np.asarray(out)
@@ -327,7 +327,8 @@ _PARTIAL_FRAME = ("keep", "drop")
 
 def _frame_counts(lengths, frame_length, stride, keep_partial, owner):
     """Frames per sequence: the complete ones, and with ``keep_partial`` the first that
-    reaches past the last step if it starts inside the sequence."""
+    reaches past the last step if it starts inside the sequence.
+    """
     if keep_partial:
         to_last_step = 1 + -(-np.maximum(lengths - frame_length, 0) // stride)
         return np.minimum(to_last_step, -(-lengths // stride))
@@ -425,10 +426,10 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         return self._transform_form(form)
 
     def _check_params(self):
-        """Checks of the parameters beyond ``_parameter_constraints``."""
+        """Check the parameters beyond ``_parameter_constraints``."""
 
     def _learn(self, form):
-        """What fit records from the data besides its shape (nothing by default)."""
+        """Record what fit learns from the data besides its shape (nothing by default)."""
 
     def _transform_form(self, form):
         raise NotImplementedError

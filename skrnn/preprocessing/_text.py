@@ -49,7 +49,7 @@ def check_documents(raw_documents, text_only=True):
 
 
 class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
-    """Turn documents into sequences of integer token ids, in text order.
+    r"""Turn documents into sequences of integer token ids, in text order.
 
     The recurrent estimators read token ids when ``embedding_dim`` is set, so
     ``make_pipeline(TextSequencer(), RNNClassifier(embedding_dim=32))`` learns from raw
@@ -75,7 +75,7 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         Override the preprocessing (string transformation) stage.
     tokenizer : callable, default=None
         Override the tokenisation of ``analyzer="word"``.
-    token_pattern : str or None, default=r"(?u)\\b\\w+\\b"
+    token_pattern : str or None, default=r"(?u)\b\w+\b"
         Regular expression of a word token for ``analyzer="word"``. Unlike
         ``CountVectorizer``'s default it keeps one-character words ("a", "i", the "t"
         of "don't"): in a sequence model they carry grammar.
@@ -166,7 +166,7 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         return tags
 
     def build_analyzer(self):
-        """The callable that turns one document into its list of tokens, in order.
+        """Return the callable that turns one document into its list of tokens, in order.
 
         Returns
         -------
@@ -242,7 +242,7 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         return out
 
     def get_feature_names_out(self, input_features=None):
-        """The token of every id: ``names[i]`` is the token with id ``i``.
+        """Return the token of every id: ``names[i]`` is the token with id ``i``.
 
         Ids 0 and 1 hold the placeholders "<pad>" and "<unk>".
 
@@ -263,7 +263,7 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         return names
 
     def inverse_transform(self, X):
-        """The tokens of sequences of ids, without padding.
+        """Return the tokens of sequences of ids, without padding.
 
         Parameters
         ----------
@@ -286,5 +286,5 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         pad = ids == PADDING_ID
         return [
             tokens[start : start + n][~pad[start : start + n]]
-            for start, n in zip(seqs.offsets, seqs.lengths)
+            for start, n in zip(seqs.offsets, seqs.lengths, strict=True)
         ]

@@ -39,7 +39,7 @@ def _as_lookup(word_vectors, name="word_vectors"):
 
 
 class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
-    """Turn documents into sequences of pretrained word vectors, in text order.
+    r"""Turn documents into sequences of pretrained word vectors, in text order.
 
     Each token becomes its (frozen) vector, followed by one column that flags the
     tokens without a vector (their vector part is zero), so a recurrent estimator
@@ -75,7 +75,7 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         Remove accents during preprocessing, as in ``CountVectorizer``.
     tokenizer : callable, default=None
         Override the tokenisation.
-    token_pattern : str or None, default=r"(?u)\\b\\w+\\b"
+    token_pattern : str or None, default=r"(?u)\b\w+\b"
         Regular expression of a word token, as in :class:`TextSequencer`.
     max_length : int or None, default=None
         Keep only the first this many tokens of a document.
@@ -198,7 +198,7 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         """Word -> log-count ratios of the classes, from tokenised documents."""
         n_classes = len(self.classes_)
         counts = [Counter() for _ in range(n_classes)]
-        for tokens, code in zip(documents, codes):
+        for tokens, code in zip(documents, codes, strict=True):
             counts[code].update(set(tokens))  # in how many documents of the class
         words = set().union(*counts)
         table = np.array([[c[w] for c in counts] for w in words], dtype=float)
@@ -211,7 +211,7 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         ratios = np.log(own) - np.log(rest)
         if n_classes == 2:
             ratios = ratios[:, 1:]
-        return dict(zip(words, ratios))
+        return dict(zip(words, ratios, strict=True))
 
     def _n_target_columns(self):
         return (1 if len(self.classes_) == 2 else len(self.classes_)) + 1
@@ -332,7 +332,7 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         for train, test in folds.split(np.zeros(len(codes)), codes):
             ratios = self._ratios([documents[i] for i in train], codes[train])
             encoded = self._encode([documents[i] for i in test], ratios, "sequences")
-            for i, rows in zip(test, encoded):
+            for i, rows in zip(test, encoded, strict=True):
                 out[i] = rows
         if self.output == "mean":
             return np.array([rows.mean(axis=0) for rows in out]).reshape(
