@@ -173,7 +173,7 @@ class BaseRNN(BaseEstimator):
         solver="adam",
         alpha=1e-4,
         batch_size="auto",
-        learning_rate="constant",
+        learning_rate="adaptive",
         learning_rate_init=0.005,
         learning_rate_min=1e-6,
         max_iter=200,

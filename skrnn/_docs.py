@@ -84,7 +84,7 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         a closed-form fit makes that grid cheap.
     batch_size : int or "auto", default="auto"
         Sequences per mini-batch; "auto" is ``min(200, n_samples)``.
-    learning_rate : {"constant", "adaptive"}, default="constant"
+    learning_rate : {"constant", "adaptive"}, default="adaptive"
         Schedule of the step size of "adam" and "sgd". "constant": training stops after
         ``n_iter_no_change`` epochs without an improvement of ``tol``. "adaptive"
         (reduce on plateau): such a plateau divides the step size by 5 instead, and

@@ -36,7 +36,7 @@ class FitConfig(NamedTuple):
     """The training hyperparameters of one fit, read once from the estimator."""
 
     solver: str = "adam"
-    learning_rate: str = "constant"  # key of SCHEDULES
+    learning_rate: str = "adaptive"  # key of SCHEDULES
     learning_rate_init: float = 0.005
     learning_rate_min: float = 1e-6
     max_iter: int = 200

@@ -271,8 +271,8 @@ def test_adaptive_rate_changes_exactly_when_the_plateau_rule_says(early_stopping
 def test_constant_rate_never_changes_and_stops_on_the_first_plateau():
     X, y = _data()
     clf = RNNClassifier(
-        hidden_layer_sizes=4, learning_rate_init=0.01, n_iter_no_change=2, tol=10.0,
-        max_iter=60, random_state=0,
+        hidden_layer_sizes=4, learning_rate="constant", learning_rate_init=0.01,
+        n_iter_no_change=2, tol=10.0, max_iter=60, random_state=0,
     ).fit(X, y)
     assert clf.n_iter_ == 3  # epoch 1 improves on inf, 2 and 3 do not
     assert clf._optimizer["learning_rate"] == 0.01
