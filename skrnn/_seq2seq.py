@@ -187,7 +187,7 @@ def check_aligned_lengths(input_lengths, target_lengths, where="y"):
 def aligned_loss_grad(
     params, grads, spec, batch, targets, sample_weight, loss, *, alpha=0.0,
     reg_mask=None, flat=None, grad_flat=None, dropout=0.0, rng=None, bptt_steps=None,
-    embedding_grad=None, workspace=None,
+    embedding_grad=None, workspace=None, initial=None, final=None,
 ):
     """Loss of one batch of an aligned (per-step) model and its gradient.
 
@@ -195,7 +195,10 @@ def aligned_loss_grad(
     weighted mean over every real target step, plus ``alpha / 2 * ||W||^2`` divided by
     the same sum of step weights. ``bptt_steps`` truncates BPTT to windows with the state
     carried forward, and ``embedding_grad`` keeps an embedding's gradient row-sparse,
-    both as in :func:`skrnn._network.loss_grad`.
+    both as in :func:`skrnn._network.loss_grad`. ``initial`` (constant initial states)
+    and ``final`` (a list receiving the final states) are those of
+    :func:`skrnn._network.backprop_windows`: a stream's window starts from the state
+    its previous window ended in.
     """
     rows, owner = target_rows(batch.plan, targets.lengths)
     sw = None if sample_weight is None else sample_weight[owner]
@@ -218,7 +221,7 @@ def aligned_loss_grad(
 
     total, dX = net.backprop_windows(
         params, grads, grad_flat, spec, batch, head, dropout=dropout, rng=rng,
-        bptt_steps=bptt_steps, workspace=workspace,
+        bptt_steps=bptt_steps, workspace=workspace, initial=initial, final=final,
     )
     return net.embedding_and_l2(
         total / denominator, params, grads, batch.X, dX, flat, grad_flat, reg_mask,
@@ -226,15 +229,23 @@ def aligned_loss_grad(
     )
 
 
-def aligned_output(params, spec, batch, loss):
+def aligned_output(params, spec, batch, loss, initial=None):
     """Activated outputs of every step, (N, n_outputs), in target order of the sorted
-    batch (sequence by sequence, step by step)."""
+    batch (sequence by sequence, step by step), and the states after each sequence's
+    last step (``[layer][direction]{name: (B, H)}``, sorted order).
+
+    ``initial`` (same layout) continues the sequences from those states instead of
+    zero: a stream read chunk by chunk gives the outputs of reading it at once.
+    """
     cache = rec.stack_forward(
         spec.cell_type, params.layers(spec), net.embed(params, batch.X), batch.plan,
-        activation=spec.activation,
+        activation=spec.activation, h0=initial,
     )
     rows, _ = target_rows(batch.plan, batch.plan.lengths)
-    return activate(net.output_layer(params, rec.stack_output(cache, batch.plan)[rows]), loss)
+    features = rec.stack_output(cache, batch.plan)[rows]
+    return activate(net.output_layer(params, features), loss), rec.final_states(
+        cache, batch.plan
+    )
 
 
 # ------------------------------------------------------------------------ encoder–decoder
@@ -438,10 +449,10 @@ def decode(params, spec, batch, n_steps, loss, end_index=None):
     return out
 
 
-def generate(params, spec, batch, n_steps, loss, choose):
+def generate(params, spec, batch, n_steps, loss, choose, initial=None):
     """Continue every sequence of ``batch`` (an aligned model) for ``n_steps`` steps.
 
-    The prefix is read once; after that each step feeds ``choose(output, t)``'s next
+    The prefix is read once, from the states ``initial`` (sorted order) if given; after that each step feeds ``choose(output, t)``'s next
     input through one step of the stack, carrying every layer's state. ``choose``
     returns ``(emitted, next_input)`` where ``emitted`` is what the step produced
     (values or class indices). Returns the list of emitted arrays, sorted batch order.
@@ -449,7 +460,7 @@ def generate(params, spec, batch, n_steps, loss, choose):
     plan = batch.plan
     cache = rec.stack_forward(
         spec.cell_type, params.layers(spec), net.embed(params, batch.X), plan,
-        activation=spec.activation,
+        activation=spec.activation, h0=initial,
     )
     states = rec.final_states(cache, plan)
     top = rec.stack_final(cache, plan)
