@@ -20,7 +20,6 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from . import _embedding as emb
 from . import _network as net
 from . import _seq2seq as s2s
-from ._cells import CELLS
 from ._backends import (
     BACKENDS,
     CELL_TYPES,
@@ -35,6 +34,7 @@ from ._base import (
     stochastic_solver,
     with_extra_params,
 )
+from ._cells import CELLS
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
 from ._input import _read_array, check_sample_weight, is_sequence_list
 

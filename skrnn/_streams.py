@@ -86,7 +86,8 @@ def window_segments(layout, k):
     # a stream's steps cut where a sequence starts; pieces of different streams are
     # disjoint and in stream order, so the cuts of the window are one sorted array
     seq_starts = layout.seq_starts
-    inside = seq_starts[np.searchsorted(seq_starts, a[0]):np.searchsorted(seq_starts, e[-1])]
+    lo, hi = np.searchsorted(seq_starts, [a[0], e[-1]])
+    inside = seq_starts[lo:hi]
     cuts = np.union1d(np.union1d(a, e), inside)
     begin, end = cuts[:-1], cuts[1:]
     piece = np.searchsorted(a, begin, side="right") - 1
@@ -132,7 +133,8 @@ def carry(carried, final, segments, n_streams):
     ends = np.flatnonzero(segments.last)
     if carried is None:
         carried = [
-            {name: np.zeros((n_streams, v.shape[1]), v.dtype) for name, v in layer[0].items()}
+            {name: np.zeros((n_streams, v.shape[1]), v.dtype)
+             for name, v in layer[0].items()}
             for layer in final
         ]
     for out, layer in zip(carried, final):
