@@ -122,8 +122,10 @@ def _many_to_one_output(est, seqs, params):
             batch = net.make_batch(seqs, by_length[start : start + PREDICT_BATCH])
             out[batch.order] = net.predict_output(params, est._spec, batch, est._loss)
     if seqs.dtype == np.float32 and not np.isfinite(out).all():
+        # float64 features, or token ids of another width than int32 (see Sequences)
+        wide_type = np.float64 if seqs.data.dtype.kind == "f" else np.intp
         wide = _many_to_one_output(
-            est, seqs._replace(data=seqs.data.astype(np.float64)), _widened(params)
+            est, seqs._replace(data=seqs.data.astype(wide_type)), _widened(params)
         )
         if (np.abs(wide) <= np.finfo(np.float32).max).all():  # finite, fits float32
             return wide.astype(np.float32)

@@ -44,12 +44,15 @@ class TargetSequences:
     reorder these exactly like a 2-D target matrix.
     """
 
-    def __init__(self, data, lengths, offsets=None):
+    def __init__(self, data, lengths, offsets=None, n_outputs=None):
         self.data = data
         self.lengths = np.asarray(lengths, dtype=np.intp)
         if offsets is None:
             offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.intp)
         self.offsets = offsets
+        # outputs of the network: the columns of ``data``, or the classes whose
+        # indices ``data`` holds (the "class_log_loss" targets)
+        self.n_outputs = data.shape[1] if n_outputs is None else n_outputs
 
     def __len__(self):
         return len(self.lengths)
@@ -57,7 +60,7 @@ class TargetSequences:
     @property
     def shape(self):
         """``(n_samples, n_outputs)``: the shape of the equivalent many-to-one matrix."""
-        return (len(self.lengths), self.data.shape[1])
+        return (len(self.lengths), self.n_outputs)
 
     def rows(self, index):
         """Rows of ``data`` of the samples ``index``, concatenated in that order."""
@@ -67,11 +70,13 @@ class TargetSequences:
 
     def __getitem__(self, index):
         index = np.asarray(index, dtype=np.intp)
-        return TargetSequences(self.data[self.rows(index)], self.lengths[index])
+        return TargetSequences(
+            self.data[self.rows(index)], self.lengths[index], n_outputs=self.n_outputs
+        )
 
     def astype(self, dtype, copy=True):
         data = self.data.astype(dtype, copy=copy)
-        return TargetSequences(data, self.lengths, self.offsets)
+        return TargetSequences(data, self.lengths, self.offsets, self.n_outputs)
 
     def split(self):
         """The list of per-sample ``(K_i, n_outputs)`` arrays."""

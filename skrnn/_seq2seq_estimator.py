@@ -367,7 +367,8 @@ class SeqToSeqRNN(BaseRNN):
             if not first_call:
                 longest = max(longest, self.output_length_)
             self.output_length_ = longest
-        return s2s.TargetSequences(data, lengths), loss, None, None
+        targets = s2s.TargetSequences(data, lengths, n_outputs=self.n_outputs_)
+        return targets, loss, None, None
 
     def _target_type(self, kind, blocks, n_cols):
         if self.target_type != "auto":
@@ -435,10 +436,14 @@ class SeqToSeqRNN(BaseRNN):
             data, loss = np.eye(n_classes + 1)[with_end], "log_loss"
         elif n_classes == 2:
             data, loss = index[:, None].astype(np.float64), "binary_log_loss"
-        else:
+        elif CELL_TYPES[self.cell_type] == "trained":
+            # class indices, not one-hot rows: a language model's 10,000 classes would
+            # make one-hot targets of a text larger than memory
+            data, loss = index[:, None].astype(np.float64), "class_log_loss"
+        else:  # the echo state network's readout solves for one-hot rows
             data, loss = np.eye(n_classes)[index], "log_loss"
         if first_call:
-            self.n_outputs_ = data.shape[1]
+            self.n_outputs_ = n_classes if loss == "class_log_loss" else data.shape[1]
         return data, lengths, loss
 
     def _check_targets(self, seqs, Y):
@@ -536,6 +541,12 @@ class SeqToSeqRNN(BaseRNN):
         if self._loss == "binary_log_loss":
             return np.hstack([1 - block, block])
         return block
+
+    def _true_classes(self, block):
+        """Class indices of one block of encoded categorical targets."""
+        if self._loss == "class_log_loss":
+            return block[:, 0].astype(np.intp)
+        return self._probabilities(block).argmax(axis=1)
 
     def _values(self, block):
         """Predicted values or labels of one output block."""
@@ -635,7 +646,7 @@ class SeqToSeqRNN(BaseRNN):
             return float(r2_score(np.concatenate(true), np.concatenate(pred),
                                   sample_weight=weights))
         return _step_accuracy(
-            [self._probabilities(t).argmax(axis=1) for t in true],
+            [self._true_classes(t) for t in true],
             [self._probabilities(p).argmax(axis=1) for p in pred], sample_weight,
         )
 

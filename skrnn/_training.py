@@ -137,7 +137,9 @@ class Problem(NamedTuple):
         """The problem of the pieces ``step[j]:step[j] + lengths[j]`` of the sequences
         ``source[j]`` (aligned targets, one per input step), sharing this one's data."""
         seqs = Sequences(self.seqs.data, lengths, self.seqs.offsets[source] + step)
-        Y = s2s.TargetSequences(self.Y.data, lengths, self.Y.offsets[source] + step)
+        Y = s2s.TargetSequences(
+            self.Y.data, lengths, self.Y.offsets[source] + step, self.Y.n_outputs
+        )
         sw = None if self.sample_weight is None else self.sample_weight[source]
         return self._replace(seqs=seqs, Y=Y, sample_weight=sw, stratify=None)
 

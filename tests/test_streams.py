@@ -457,3 +457,31 @@ def test_error_for_a_state_of_another_model(state, match):
     est = _quietly(SeqToSeqRNN(hidden_layer_sizes=(4, 3), max_iter=1), X, y)
     with pytest.raises(ValueError, match=match):
         est.predict_stream(X, state)
+
+
+# --------------------------------------------------------------------------- vocabularies
+def test_class_index_loss_equals_the_one_hot_loss():
+    from skrnn._losses import class_log_loss, log_loss
+
+    rng = np.random.RandomState(0)
+    Z = rng.normal(size=(7, 5)) * 10
+    k = rng.randint(0, 5, size=7)
+    sw = rng.uniform(0.5, 2, size=7)
+    value, grad = log_loss(np.eye(5)[k], Z.copy(), sw)
+    index_value, index_grad = class_log_loss(k[:, None].astype(float), Z.copy(), sw)
+    assert index_value == pytest.approx(value, rel=1e-14)
+    np.testing.assert_allclose(index_grad, grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("id_type,dtype", [(np.int32, np.float32), (np.int64, np.float64)])
+def test_int32_token_ids_train_in_float32_with_class_index_targets(id_type, dtype):
+    rng = np.random.RandomState(0)
+    text = rng.randint(2, 12, size=120).astype(id_type)
+    est = _quietly(SeqToSeqRNN(embedding_dim=4, hidden_layer_sizes=5, stream=True,
+                               bptt_steps=10, batch_size=3, max_iter=2, random_state=0),
+                   [text[:-1]], [text[1:]])
+    assert est._loss == "class_log_loss" and est.n_outputs_ == len(est.classes_) == 10
+    assert est.embedding_.dtype == est.output_coef_.dtype == dtype
+    proba, _ = est.predict_proba_stream([text[:30]])
+    assert proba.dtype == dtype and proba.shape == (1, 30, 10)
+    assert 0 <= est.score([text[:-1]], [text[1:]]) <= 1
