@@ -14,7 +14,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 import skrnn
 from skrnn import RNNClassifier, RNNRegressor, SeqToSeqRNN
-from skrnn._persistence import SKOPS_TRUSTED_TYPES, InconsistentVersionWarning
+from skrnn.exceptions import InconsistentVersionWarning
+from skrnn.persistence import SKOPS_TRUSTED_TYPES
 from skrnn.preprocessing import TextSequencer
 
 SMALL = dict(hidden_layer_sizes=4, max_iter=3, random_state=0)
