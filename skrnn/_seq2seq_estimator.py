@@ -277,7 +277,7 @@ class SeqToSeqRNN(BaseRNN):
         y : array-like or list of arrays
             Targets: 1-D (one per sequence), ``(n_samples, n_steps[, n_outputs])`` or a
             list of ``(K_i,)`` / ``(K_i, n_outputs)`` arrays. In "aligned" mode
-            ``len(y_i) <= len(x_i)``.
+            ``len(y_i) <= len(x_i)`` (``==`` with ``stream=True``).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sequence; every target step of a sequence weighs it.
 
@@ -296,7 +296,9 @@ class SeqToSeqRNN(BaseRNN):
         ``n_outputs_``, whether ``y`` holds one target per sequence, and (categorical)
         ``classes_``. ``output_length_`` grows to the longest target seen so far. With
         ``cell_type="esn"``: add ``X`` to the readout's normal equations and solve them
-        again, so that chunks streamed through give the readout of one ``fit``.
+        again, so that chunks streamed through give the readout of one ``fit``. With
+        ``stream=True``: one epoch of stream training over ``X``, whose streams start
+        from zero states (no state carries over from the previous call).
 
         Parameters
         ----------
