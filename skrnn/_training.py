@@ -6,11 +6,10 @@ training hyperparameters), a :class:`Trainer` (parameter views and scratch) and 
 copies into ``n_iter_``, ``loss_curve_``, ... They never read or write an estimator.
 
 Event points: after every mini-batch step (with ``stream``: every window) the
-``on_batch_end`` callables of
-:class:`Events` receive a :class:`BatchEnd`; after every epoch the ``on_epoch_end``
-callables receive an :class:`EpochEnd` and may return True to stop training (the model
-stays fitted and consistent, as after Ctrl-C). Learning-rate schedules and callbacks plug
-in there. ``SOLVERS`` maps each ``solver`` to its loop.
+``on_batch_end`` callables of :class:`Events` receive a :class:`BatchEnd`; after every
+epoch the ``on_epoch_end`` callables receive an :class:`EpochEnd` and may return True to
+stop training (the model stays fitted and consistent, as after Ctrl-C). Learning-rate
+schedules and callbacks plug in there. ``SOLVERS`` maps each ``solver`` to its loop.
 """
 
 import time
