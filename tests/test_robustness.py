@@ -275,17 +275,23 @@ def test_keyboard_interrupt_during_lbfgs_keeps_the_last_accepted_iterate(monkeyp
     X = rng.normal(size=(30, 5, 2))
     y = X[:, :, 0].sum(axis=1)
     params = dict(solver="lbfgs", hidden_layer_sizes=4, random_state=0, tol=0.0)
-    calls = {"n": 0, "n_iter": None}
+    accepted = {"n_iter": 0}
     real = training.batch_loss_grad
 
-    def interrupted(est, *args, **kwargs):
-        calls["n"] += 1
-        if est.n_iter_ == 3:  # in the line search of the 4th iteration
+    class Watched(RNNRegressor):
+        # the loss function sees no estimator: the loop's epoch event counts iterates
+        def _fit_events(self):
+            return training.Events(on_epoch_end=(
+                lambda history, info: accepted.update(n_iter=history.n_iter),
+            ))
+
+    def interrupted(*args, **kwargs):
+        if accepted["n_iter"] == 3:  # in the line search of the 4th iteration
             raise KeyboardInterrupt
-        return real(est, *args, **kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(training, "batch_loss_grad", interrupted)
-    est = RNNRegressor(max_iter=20, **params)
+    est = Watched(max_iter=20, **params)
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)
     monkeypatch.undo()
