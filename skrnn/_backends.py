@@ -122,8 +122,10 @@ def _many_to_one_output(est, seqs, params):
             batch = net.make_batch(seqs, by_length[start : start + PREDICT_BATCH])
             out[batch.order] = net.predict_output(params, est._spec, batch, est._loss)
     if seqs.dtype == np.float32 and not np.isfinite(out).all():
+        # float64 features, or token ids of another width than int32 (see Sequences)
+        wide_type = np.float64 if seqs.data.dtype.kind == "f" else np.intp
         wide = _many_to_one_output(
-            est, seqs._replace(data=seqs.data.astype(np.float64)), _widened(params)
+            est, seqs._replace(data=seqs.data.astype(wide_type)), _widened(params)
         )
         if (np.abs(wide) <= np.finfo(np.float32).max).all():  # finite, fits float32
             return wide.astype(np.float32)
@@ -140,15 +142,45 @@ def _widened(params):
 
 def _aligned_output(est, seqs, params):
     """Activated outputs of every step: a list of (T_i, n_outputs), sample order."""
+    return aligned_stream_output(est, seqs, params)[0]
+
+
+def batch_states(states, batch):
+    """The initial states of a batch's sequences (``stack_forward``'s ``h0``, sorted
+    order) taken from ``states`` (per layer ``{name: (n_samples, H)}``, sample order),
+    or None."""
+    if states is None:
+        return None
+    return [
+        [{name: value[batch.order] for name, value in layer.items()}] for layer in states
+    ]
+
+
+def aligned_stream_output(est, seqs, params, initial=None):
+    """Activated outputs of every step (a list of (T_i, n_outputs), sample order) and
+    the states after each sequence's last step (per layer ``{name: (n_samples, H)}``,
+    sample order), read from the states ``initial`` (same layout) or from zero."""
     out = [None] * seqs.n_samples
+    final = None
     by_length = np.argsort(-seqs.lengths, kind="stable")
     for start in range(0, seqs.n_samples, PREDICT_BATCH):
         batch = net.make_batch(seqs, by_length[start : start + PREDICT_BATCH])
-        steps = s2s.aligned_output(params, est._spec, batch, est._loss)
+        steps, states = s2s.aligned_output(
+            params, est._spec, batch, est._loss, batch_states(initial, batch)
+        )
         blocks = np.split(steps, np.cumsum(batch.plan.lengths)[:-1])
         for i, block in zip(batch.order, blocks):
             out[i] = block
-    return out
+        if final is None:
+            final = [
+                {name: np.empty((seqs.n_samples, v.shape[1]), v.dtype)
+                 for name, v in layer[0].items()}
+                for layer in states
+            ]
+        for layer_out, layer in zip(final, states):
+            for name, value in layer[0].items():
+                layer_out[name][batch.order] = value
+    return out, final
 
 
 # the trained outputs of each objective that has one output per sequence or per step;

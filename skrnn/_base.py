@@ -40,7 +40,9 @@ def finite_prediction(method):
     @functools.wraps(method)
     def predict(self, *args, **kwargs):
         with one_blas_thread, np.errstate(over="ignore", invalid="ignore"):
-            out = method(self, *args, **kwargs)
+            result = method(self, *args, **kwargs)
+        # the stream methods return (output, state): the output is judged
+        out = result[0] if isinstance(result, tuple) else result
         blocks = out if isinstance(out, list) else [out]
         for i, block in enumerate(blocks):
             block = np.asarray(block)
@@ -51,7 +53,7 @@ def finite_prediction(method):
                     "the input holds values too large for the network. Scale the input "
                     "(e.g. with sklearn.preprocessing.StandardScaler)."
                 )
-        return out
+        return result
 
     return predict
 

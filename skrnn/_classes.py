@@ -71,6 +71,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     See Also
     --------
     RNNRegressor : The same network for numeric targets.
+    SeqToSeqRNN : One output per step; its ``stream=True`` trains on long sequences as
+        parallel streams (one label per sequence leaves nothing to stream here).
     sklearn.neural_network.MLPClassifier : The feed-forward network these mirror.
 
     Examples
@@ -260,6 +262,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     See Also
     --------
     RNNClassifier : The same network for labels.
+    SeqToSeqRNN : One output per step (the per-step forecaster); its ``stream=True``
+        trains on long sequences as parallel streams (one value per sequence leaves
+        nothing to stream here).
     sklearn.neural_network.MLPRegressor : The feed-forward network these mirror.
 
     Examples

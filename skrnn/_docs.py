@@ -12,7 +12,8 @@ INPUT_DOC = """Input: ``X`` is a 2-D array ``(n_samples, n_timesteps)`` of univa
     last non-zero id), or a list of 1-D integer arrays (any trailing zeros are padding
     too), such as :class:`skrnn.preprocessing.TextSequencer` returns for raw text.
     Id 0 is padding and 1 the unknown token; ids larger than any seen by ``fit``, or
-    never seen by it, are read as 1."""
+    never seen by it, are read as 1. Ids given as int32 arrays make ``fit`` compute in
+    float32 (as float32 features do), any other integer type in float64."""
 
 PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gru"
         The recurrent cell, with PyTorch's equations and parameter layout:
@@ -127,7 +128,8 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         Truncated backpropagation through time: gradients flow back through windows of
         this many steps while the state is carried forward, so very long sequences train
         in bounded memory. None (or a value >= the longest sequence) is full BPTT.
-        Not available with ``bidirectional=True``.
+        Not available with ``bidirectional=True``. With ``SeqToSeqRNN(stream=True)``,
+        the window of every optimizer step (None: 64).
     spectral_radius : float > 0, default=0.9
         ESN only: the largest absolute eigenvalue of the reservoir matrix ``W``, set by
         rescaling a sparse random draw (eigenvalue by ARPACK). Near or below 1 the

@@ -267,8 +267,11 @@ class Sequences(NamedTuple):
 
     @property
     def dtype(self):
-        """The computation dtype: the data's float type, float64 for token ids."""
-        return self.data.dtype if self.data.dtype.kind == "f" else np.dtype(np.float64)
+        """The computation dtype: the data's float type; for token ids float32 when
+        they came as int32 (the opt-in of large-vocabulary models), else float64."""
+        if self.data.dtype.kind == "f":
+            return self.data.dtype
+        return np.dtype(np.float32 if self.data.dtype == np.int32 else np.float64)
 
 
 def stacked(lengths):
@@ -543,7 +546,14 @@ def check_token_list(X, name, estimator_name, hint=""):
         arrays.append(_trailing_padding_removed(ids, where))
     lengths = np.array([len(a) for a in arrays], dtype=np.intp)
     offsets = stacked(lengths)
-    return Sequences(np.concatenate(arrays).astype(np.intp, copy=False), lengths, offsets)
+    data = np.concatenate(arrays).astype(_id_dtype(arrays), copy=False)
+    return Sequences(data, lengths, offsets)
+
+
+def _id_dtype(arrays):
+    """int32 when every id array is int32 (the network then computes in float32),
+    else the platform's index type."""
+    return np.int32 if all(a.dtype == np.int32 for a in arrays) else np.intp
 
 
 def check_token_array(X, name, estimator_name, hint=""):
@@ -576,7 +586,9 @@ def check_token_array(X, name, estimator_name, hint=""):
         )
     lengths = ids.shape[1] - np.argmax(nonzero[:, ::-1], axis=1).astype(np.intp)
     offsets = stacked(lengths)
-    data = ids[np.arange(ids.shape[1]) < lengths[:, None]].astype(np.intp, copy=False)
+    data = ids[np.arange(ids.shape[1]) < lengths[:, None]].astype(
+        _id_dtype([ids]), copy=False
+    )
     return Sequences(data, lengths, offsets)
 
 

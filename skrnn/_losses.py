@@ -62,8 +62,29 @@ def log_loss(Y, Z, sample_weight=None):
     return _weighted_sum(per_sample, sample_weight), _weighted_delta(delta, sample_weight)
 
 
+def class_log_loss(Y, Z, sample_weight=None):
+    """Softmax cross-entropy of the class indices ``Y[:, 0]``, computed from the logits.
+
+    The loss of :func:`log_loss` on the one-hot rows of those classes, without an
+    (n, n_classes) target array: with 10,000 classes (a word-level language model) the
+    one-hot targets of a text would not fit in memory. ``Z`` is overwritten by the
+    gradient, in four passes over it (the logits of a large softmax are the largest
+    array of a training step).
+    """
+    rows, k = np.arange(len(Z)), Y[:, 0].astype(np.intp)
+    Z -= Z.max(axis=1, keepdims=True)
+    picked = Z[rows, k]
+    np.exp(Z, out=Z)
+    total = Z.sum(axis=1)
+    per_sample = np.log(total) - picked
+    Z /= total[:, None]
+    Z[rows, k] -= 1.0
+    return _weighted_sum(per_sample, sample_weight), _weighted_delta(Z, sample_weight)
+
+
 LOSSES = {
     "squared_error": (squared_error, "identity"),
     "binary_log_loss": (binary_log_loss, "logistic"),
     "log_loss": (log_loss, "softmax"),
+    "class_log_loss": (class_log_loss, "softmax"),
 }

@@ -238,7 +238,7 @@ def output_layer_grad(
 
 def backprop_windows(
     params, grads, grad_flat, spec, batch, head, *, dropout=0.0, rng=None,
-    bptt_steps=None, workspace=None,
+    bptt_steps=None, workspace=None, initial=None, final=None,
 ):
     """(Truncated) BPTT of one batch, window by window; the one loop of every objective
     that reads the recurrent stack's outputs.
@@ -251,6 +251,12 @@ def backprop_windows(
     and output-layer gradients of all windows are summed into ``grad_flat`` (``grads``
     are its views); the embedding's block is left to :func:`embedding_and_l2`, which
     receives the returned gradient w.r.t. the embedded input (None without a table).
+
+    ``initial`` (optional, ``[layer][direction]{state name: (B, H)}`` in sorted order)
+    gives the batch's initial states, constants of the objective: no gradient flows
+    into them (truncated BPTT of a stream carries them detached from the window
+    before). ``final``, when a list, receives each sequence's states after its last
+    step in the same layout (copies), so a caller can carry them on.
     """
     X = embed(params, batch.X)
     layers = params.layers(spec)
@@ -265,12 +271,14 @@ def backprop_windows(
         window_flat = np.empty_like(grad_flat)
         window_grads = unpack(window_flat, spec)
     dX = np.zeros_like(X) if params.embedding is not None else None
-    total, carried = 0.0, None
+    total, carried = 0.0, initial
     for win in itertools.chain([first], windows):
         cache = rec.stack_forward(
             spec.cell_type, layers, X[win.rows], win.plan, activation=spec.activation,
             dropout=dropout, rng=rng, h0=carried, workspace=workspace,
         )
+        if final is not None:
+            rec.record_final_states(final, cache, win)
         if win.n_next:
             carried = rec.carried_states(cache, win)
         window_grads.coef[...] = 0.0  # the head adds to them

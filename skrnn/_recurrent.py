@@ -139,6 +139,25 @@ def carried_states(cache, win):
     ]
 
 
+def record_final_states(final, cache, win):
+    """Copy the states of the window's sequences that end in it into ``final``.
+
+    ``final`` is a list, empty before the first window of a batch (which holds every
+    sequence); it then holds, per layer and direction, a dict of (B, H) arrays.
+    """
+    states = final_states(cache, win.plan)
+    if not final:
+        final.extend(
+            [{name: np.empty_like(v) for name, v in d.items()} for d in layer]
+            for layer in states
+        )
+    ending = win.ending
+    for layer_out, layer in zip(final, states):
+        for d_out, d in zip(layer_out, layer):
+            for name, value in d.items():
+                d_out[name][ending] = value[ending]
+
+
 # --------------------------------------------------------------------------- buffers
 class Workspace:
     """Large buffers kept from one training batch to the next, reused while they fit.

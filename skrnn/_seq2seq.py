@@ -44,12 +44,15 @@ class TargetSequences:
     reorder these exactly like a 2-D target matrix.
     """
 
-    def __init__(self, data, lengths, offsets=None):
+    def __init__(self, data, lengths, offsets=None, n_outputs=None):
         self.data = data
         self.lengths = np.asarray(lengths, dtype=np.intp)
         if offsets is None:
             offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.intp)
         self.offsets = offsets
+        # outputs of the network: the columns of ``data``, or the classes whose
+        # indices ``data`` holds (the "class_log_loss" targets)
+        self.n_outputs = data.shape[1] if n_outputs is None else n_outputs
 
     def __len__(self):
         return len(self.lengths)
@@ -57,7 +60,7 @@ class TargetSequences:
     @property
     def shape(self):
         """``(n_samples, n_outputs)``: the shape of the equivalent many-to-one matrix."""
-        return (len(self.lengths), self.data.shape[1])
+        return (len(self.lengths), self.n_outputs)
 
     def rows(self, index):
         """Rows of ``data`` of the samples ``index``, concatenated in that order."""
@@ -67,11 +70,13 @@ class TargetSequences:
 
     def __getitem__(self, index):
         index = np.asarray(index, dtype=np.intp)
-        return TargetSequences(self.data[self.rows(index)], self.lengths[index])
+        return TargetSequences(
+            self.data[self.rows(index)], self.lengths[index], n_outputs=self.n_outputs
+        )
 
     def astype(self, dtype, copy=True):
         data = self.data.astype(dtype, copy=copy)
-        return TargetSequences(data, self.lengths, self.offsets)
+        return TargetSequences(data, self.lengths, self.offsets, self.n_outputs)
 
     def split(self):
         """The list of per-sample ``(K_i, n_outputs)`` arrays."""
@@ -187,7 +192,7 @@ def check_aligned_lengths(input_lengths, target_lengths, where="y"):
 def aligned_loss_grad(
     params, grads, spec, batch, targets, sample_weight, loss, *, alpha=0.0,
     reg_mask=None, flat=None, grad_flat=None, dropout=0.0, rng=None, bptt_steps=None,
-    embedding_grad=None, workspace=None,
+    embedding_grad=None, workspace=None, initial=None, final=None,
 ):
     """Loss of one batch of an aligned (per-step) model and its gradient.
 
@@ -195,7 +200,10 @@ def aligned_loss_grad(
     weighted mean over every real target step, plus ``alpha / 2 * ||W||^2`` divided by
     the same sum of step weights. ``bptt_steps`` truncates BPTT to windows with the state
     carried forward, and ``embedding_grad`` keeps an embedding's gradient row-sparse,
-    both as in :func:`skrnn._network.loss_grad`.
+    both as in :func:`skrnn._network.loss_grad`. ``initial`` (constant initial states)
+    and ``final`` (a list receiving the final states) are those of
+    :func:`skrnn._network.backprop_windows`: a stream's window starts from the state
+    its previous window ended in.
     """
     rows, owner = target_rows(batch.plan, targets.lengths)
     sw = None if sample_weight is None else sample_weight[owner]
@@ -218,7 +226,7 @@ def aligned_loss_grad(
 
     total, dX = net.backprop_windows(
         params, grads, grad_flat, spec, batch, head, dropout=dropout, rng=rng,
-        bptt_steps=bptt_steps, workspace=workspace,
+        bptt_steps=bptt_steps, workspace=workspace, initial=initial, final=final,
     )
     return net.embedding_and_l2(
         total / denominator, params, grads, batch.X, dX, flat, grad_flat, reg_mask,
@@ -226,15 +234,23 @@ def aligned_loss_grad(
     )
 
 
-def aligned_output(params, spec, batch, loss):
+def aligned_output(params, spec, batch, loss, initial=None):
     """Activated outputs of every step, (N, n_outputs), in target order of the sorted
-    batch (sequence by sequence, step by step)."""
+    batch (sequence by sequence, step by step), and the states after each sequence's
+    last step (``[layer][direction]{name: (B, H)}``, sorted order).
+
+    ``initial`` (same layout) continues the sequences from those states instead of
+    zero: a stream read chunk by chunk gives the outputs of reading it at once.
+    """
     cache = rec.stack_forward(
         spec.cell_type, params.layers(spec), net.embed(params, batch.X), batch.plan,
-        activation=spec.activation,
+        activation=spec.activation, h0=initial,
     )
     rows, _ = target_rows(batch.plan, batch.plan.lengths)
-    return activate(net.output_layer(params, rec.stack_output(cache, batch.plan)[rows]), loss)
+    features = rec.stack_output(cache, batch.plan)[rows]
+    return activate(net.output_layer(params, features), loss), rec.final_states(
+        cache, batch.plan
+    )
 
 
 # ------------------------------------------------------------------------ encoder–decoder
@@ -438,10 +454,10 @@ def decode(params, spec, batch, n_steps, loss, end_index=None):
     return out
 
 
-def generate(params, spec, batch, n_steps, loss, choose):
+def generate(params, spec, batch, n_steps, loss, choose, initial=None):
     """Continue every sequence of ``batch`` (an aligned model) for ``n_steps`` steps.
 
-    The prefix is read once; after that each step feeds ``choose(output, t)``'s next
+    The prefix is read once, from the states ``initial`` (sorted order) if given; after that each step feeds ``choose(output, t)``'s next
     input through one step of the stack, carrying every layer's state. ``choose``
     returns ``(emitted, next_input)`` where ``emitted`` is what the step produced
     (values or class indices). Returns the list of emitted arrays, sorted batch order.
@@ -449,7 +465,7 @@ def generate(params, spec, batch, n_steps, loss, choose):
     plan = batch.plan
     cache = rec.stack_forward(
         spec.cell_type, params.layers(spec), net.embed(params, batch.X), plan,
-        activation=spec.activation,
+        activation=spec.activation, h0=initial,
     )
     states = rec.final_states(cache, plan)
     top = rec.stack_final(cache, plan)

@@ -20,7 +20,13 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from . import _embedding as emb
 from . import _network as net
 from . import _seq2seq as s2s
-from ._backends import BACKENDS, PREDICT_BATCH
+from ._backends import (
+    BACKENDS,
+    CELL_TYPES,
+    PREDICT_BATCH,
+    aligned_stream_output,
+    batch_states,
+)
 from ._base import (
     BaseRNN,
     finite_prediction,
@@ -28,6 +34,7 @@ from ._base import (
     stochastic_solver,
     with_extra_params,
 )
+from ._cells import CELLS
 from ._docs import ATTRIBUTES_DOC, INPUT_DOC, PARAMETERS_DOC
 from ._input import check_container, check_sample_weight, is_sequence_list, read_array
 
@@ -147,7 +154,9 @@ def _categorical(est):
     return True
 
 
-@with_extra_params(mode="aligned", target_type="auto", teacher_forcing_ratio=1.0)
+@with_extra_params(
+    mode="aligned", target_type="auto", teacher_forcing_ratio=1.0, stream=False
+)
 class SeqToSeqRNN(BaseRNN):
     __doc__ = f"""Recurrent network with sequence outputs: tagging, forecasting, seq2seq.
 
@@ -188,6 +197,27 @@ class SeqToSeqRNN(BaseRNN):
         target in training; otherwise it reads the model's own prediction of that step,
         taken from a teacher-forced pass over the batch (parallel scheduled sampling).
         Prediction always feeds back the model's own outputs.
+    stream : bool, default=False
+        ("aligned", trained cells) Train on streams, as language models do (truncated
+        BPTT of Williams & Peng; char-rnn, Zaremba et al.): each epoch lays every
+        sequence end to end (in a new random order with ``shuffle``), cuts the
+        concatenation into ``batch_size`` parallel streams ("auto": ``min(32, total
+        steps)``) whose lengths differ by at most one step, and makes one optimizer
+        step (clipped by ``clip_norm``) per window of ``bptt_steps`` steps of every
+        stream (None: 64). A stream's state is carried from window to window with no
+        gradient flowing back through it, and starts from zero where a sequence
+        starts. Use it for a few long sequences (text, long recordings), where
+        ``stream=False`` would make one update per mini-batch of whole sequences. It
+        needs one target per input step (``len(y_i) == len(x_i)``); each step weighs
+        its sequence's ``sample_weight``. With ``early_stopping``, whole sequences
+        are held out when there are at least two, else the last
+        ``validation_fraction`` of the single sequence; the validation score reads
+        them from a zero state. Each ``partial_fit`` call is one epoch whose streams
+        start from zero states (no state carries over between calls). Not available
+        with ``mode="encoder_decoder"``, ``bidirectional=True``, ``solver="lbfgs"``
+        or ``cell_type="esn"``. ``RNNClassifier`` and ``RNNRegressor`` have one target
+        per sequence and no stream training; :meth:`predict_stream` reads any
+        unidirectional aligned model's input chunk by chunk.
 
     Attributes
     ----------
@@ -238,6 +268,7 @@ class SeqToSeqRNN(BaseRNN):
         "mode": [StrOptions({"aligned", "encoder_decoder"})],
         "target_type": [StrOptions({"auto", "numeric", "categorical"})],
         "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
+        "stream": ["boolean"],
     }
 
     @property
@@ -261,7 +292,7 @@ class SeqToSeqRNN(BaseRNN):
         y : array-like or list of arrays
             Targets: 1-D (one per sequence), ``(n_samples, n_steps[, n_outputs])`` or a
             list of ``(K_i,)`` / ``(K_i, n_outputs)`` arrays. In "aligned" mode
-            ``len(y_i) <= len(x_i)``.
+            ``len(y_i) <= len(x_i)`` (``==`` with ``stream=True``).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sequence; every target step of a sequence weighs it.
 
@@ -280,7 +311,9 @@ class SeqToSeqRNN(BaseRNN):
         ``n_outputs_``, whether ``y`` holds one target per sequence, and (categorical)
         ``classes_``. ``output_length_`` grows to the longest target seen so far. With
         ``cell_type="esn"``: add ``X`` to the readout's normal equations and solve them
-        again, so that chunks streamed through give the readout of one ``fit``.
+        again, so that chunks streamed through give the readout of one ``fit``. With
+        ``stream=True``: one epoch of stream training over ``X``, whose streams start
+        from zero states (no state carries over from the previous call).
 
         Parameters
         ----------
@@ -307,6 +340,23 @@ class SeqToSeqRNN(BaseRNN):
                 "bptt_steps (truncated BPTT) is only available with mode='aligned'; the "
                 "encoder–decoder backpropagates through whole sequences."
             )
+        if self.stream:
+            refused = {
+                "mode": (self.mode != "aligned", "mode='aligned'"),
+                "bidirectional": (self.bidirectional, "bidirectional=False"),
+                "solver": (self.solver == "lbfgs", "solver='adam' or 'sgd'"),
+                "cell_type": (
+                    CELL_TYPES[self.cell_type] != "trained", "'gru', 'lstm' or 'elman'"
+                ),
+            }
+            for name, (bad, fix) in refused.items():
+                if bad:
+                    raise ValueError(
+                        f"stream=True cannot be combined with {name}="
+                        f"{getattr(self, name)!r}: stream training steps an optimizer "
+                        "window by window through one-directional per-step outputs. "
+                        f"Use {fix}, or set stream=False."
+                    )
         return hidden
 
     def _encode_targets(self, y, first_call, classes=None, fitting=True):
@@ -334,7 +384,8 @@ class SeqToSeqRNN(BaseRNN):
             if not first_call:
                 longest = max(longest, self.output_length_)
             self.output_length_ = longest
-        return s2s.TargetSequences(data, lengths), loss, None, None
+        targets = s2s.TargetSequences(data, lengths, n_outputs=self.n_outputs_)
+        return targets, loss, None, None
 
     def _target_type(self, kind, blocks, n_cols):
         if self.target_type != "auto":
@@ -402,15 +453,29 @@ class SeqToSeqRNN(BaseRNN):
             data, loss = np.eye(n_classes + 1)[with_end], "log_loss"
         elif n_classes == 2:
             data, loss = index[:, None].astype(np.float64), "binary_log_loss"
-        else:
+        elif CELL_TYPES[self.cell_type] == "trained":
+            # class indices, not one-hot rows: a language model's 10,000 classes would
+            # make one-hot targets of a text larger than memory
+            data, loss = index[:, None].astype(np.float64), "class_log_loss"
+        else:  # the echo state network's readout solves for one-hot rows
             data, loss = np.eye(n_classes)[index], "log_loss"
         if first_call:
-            self.n_outputs_ = data.shape[1]
+            self.n_outputs_ = n_classes if loss == "class_log_loss" else data.shape[1]
         return data, lengths, loss
 
     def _check_targets(self, seqs, Y):
         if self.mode == "aligned":
             s2s.check_aligned_lengths(seqs.lengths, Y.lengths)
+        if self.stream:
+            short = np.flatnonzero(Y.lengths != seqs.lengths)
+            if len(short):
+                i = int(short[0])
+                raise ValueError(
+                    f"stream=True needs a target for every input step, but y[{i}] has "
+                    f"{Y.lengths[i]} step(s) and X[{i}] {seqs.lengths[i]} "
+                    f"({len(short)} sample(s) differ). Pass len(y_i) == len(x_i) (e.g. "
+                    "next-step targets), or set stream=False."
+                )
 
     def _task_spec(self, spec):
         if self.mode == "encoder_decoder":
@@ -493,6 +558,12 @@ class SeqToSeqRNN(BaseRNN):
         if self._loss == "binary_log_loss":
             return np.hstack([1 - block, block])
         return block
+
+    def _true_classes(self, block):
+        """Class indices of one block of encoded categorical targets."""
+        if self._loss == "class_log_loss":
+            return block[:, 0].astype(np.intp)
+        return self._probabilities(block).argmax(axis=1)
 
     def _values(self, block):
         """Predicted values or labels of one output block."""
@@ -592,16 +663,134 @@ class SeqToSeqRNN(BaseRNN):
             return float(r2_score(np.concatenate(true), np.concatenate(pred),
                                   sample_weight=weights))
         return _step_accuracy(
-            [self._probabilities(t).argmax(axis=1) for t in true],
+            [self._true_classes(t) for t in true],
             [self._probabilities(p).argmax(axis=1) for p in pred], sample_weight,
         )
 
     def _validation_score(self, problem):
         return self._score_encoded(problem.seqs, problem.Y, problem.sample_weight)
 
+    # ------------------------------------------------------------------ streams
+    @finite_prediction
+    def predict_stream(self, X, state=None):
+        """Predict the next chunk of one or more streams, carrying their state.
+
+        Reading a long sequence chunk by chunk, each call passing the ``state`` the
+        previous one returned, gives the outputs of :meth:`predict` on the whole
+        sequence (to float rounding), with memory bounded by the chunk: a live stream
+        can be fed as it arrives. The state is plain data kept by the caller, so the
+        estimator stays read-only (thread-safe) and the state pickles. Unidirectional
+        "aligned" models with a trained cell (any ``stream`` setting).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            The next chunk of each of ``n_streams`` streams (chunks may have different
+            lengths), in any input form; stream ``i`` is ``X[i]`` in every call.
+        state : list of dict or None, default=None
+            What the previous call returned for the same streams; None starts every
+            stream from the zero state (the start of a sequence).
+
+        Returns
+        -------
+        y : ndarray or list of ndarray
+            The chunk's predictions, laid out as :meth:`predict`'s.
+        state : list of dict
+            Per recurrent layer, a dict mapping each state of the cell ("H"; "H" and
+            "C" for an LSTM) to an ``(n_streams, hidden_size)`` array: the state after
+            each chunk's last step. Pass it to the next call, or to :meth:`generate`.
+        """
+        blocks, state = self._stream_outputs(X, state)
+        return self._format([self._values(b) for b in blocks]), state
+
+    @available_if(_categorical)
+    @finite_prediction
+    def predict_proba_stream(self, X, state=None):
+        """Per-step class probabilities of the next chunk of each stream, carrying
+        their state; see :meth:`predict_stream`.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            The next chunk of each stream.
+        state : list of dict or None, default=None
+            What the previous call returned, or None for zero states.
+
+        Returns
+        -------
+        proba : ndarray or list of ndarray
+            ``(T_i, n_classes)`` per chunk, laid out as :meth:`predict_proba`'s.
+        state : list of dict
+            The state after each chunk, as :meth:`predict_stream` returns it.
+        """
+        blocks, state = self._stream_outputs(X, state)
+        return self._format([self._probabilities(b) for b in blocks]), state
+
+    def _stream_outputs(self, X, state):
+        seqs = self._validated_sequences(X)
+        problem = self._carry_problem()
+        if problem is not None:
+            raise ValueError(
+                f"predict_stream carries a state from one chunk to the next, which this "
+                f"{type(self).__name__} cannot: {problem}."
+            )
+        out, final = aligned_stream_output(
+            self, seqs, self._params(), self._initial_state(state, seqs)
+        )
+        if self._one_per_sequence:
+            out = [o[-1:] for o in out]
+        return out, final
+
+    def _carry_problem(self):
+        """Why this model cannot carry a state from one chunk to the next, or None."""
+        if self.mode != "aligned":
+            return "mode='encoder_decoder' maps X to a separate output sequence"
+        if not BACKENDS[self._backend].generates:
+            return "carrying a state is not implemented for cell_type='esn'"
+        if self.bidirectional:
+            return "a bidirectional model needs the future of every step"
+        return None
+
+    def _initial_state(self, state, seqs):
+        """``state`` checked against the model and ``seqs``, in their dtype, or None."""
+        if state is None:
+            return None
+        names = CELLS[self._spec.cell_type].state
+        sizes = self._spec.hidden_sizes
+        expected = (
+            f"a list of {len(sizes)} dict(s), one per layer, mapping {list(names)} to "
+            f"arrays of shape (n_streams={seqs.n_samples}, hidden size {list(sizes)}), "
+            "as predict_stream returns it"
+        )
+        if not isinstance(state, (list, tuple)) or len(state) != len(sizes):
+            raise ValueError(f"state must be {expected}; got {type(state).__name__}"
+                             + (f" of length {len(state)}." if isinstance(
+                                 state, (list, tuple)) else "."))
+        checked = []
+        for l, (layer, width) in enumerate(zip(state, sizes)):
+            if not isinstance(layer, dict) or set(layer) != set(names):
+                raise ValueError(
+                    f"state[{l}] must be a dict with the keys {list(names)}; the state "
+                    f"must be {expected}."
+                )
+            arrays = {name: np.asarray(layer[name]) for name in names}
+            for name, value in arrays.items():
+                if value.shape != (seqs.n_samples, width):
+                    raise ValueError(
+                        f"state[{l}][{name!r}] has shape {value.shape}, expected "
+                        f"{(seqs.n_samples, width)}: the state must be {expected}."
+                    )
+                if value.dtype.kind not in "fiu" or not np.isfinite(value).all():
+                    raise ValueError(
+                        f"state[{l}][{name!r}] must hold finite numbers; the state must "
+                        f"be {expected}."
+                    )
+            checked.append({k: v.astype(seqs.dtype, copy=False) for k, v in arrays.items()})
+        return checked
+
     # ------------------------------------------------------------------ generation
     @finite_prediction
-    def generate(self, prefix, n_steps, temperature=1.0, random_state=None):
+    def generate(self, prefix, n_steps, temperature=1.0, random_state=None, state=None):
         """Continue each prefix autoregressively (models trained on next-step targets).
 
         The prefix is read once; each further step feeds the model's output back as the
@@ -623,6 +812,10 @@ class SeqToSeqRNN(BaseRNN):
             numeric models.
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling.
+        state : list of dict or None, default=None
+            The state :meth:`predict_stream` returned after the text before each
+            prefix: the prefixes are read from it instead of from zero (continue a
+            live stream). None: every prefix starts a sequence.
 
         Returns
         -------
@@ -636,13 +829,15 @@ class SeqToSeqRNN(BaseRNN):
         if not isinstance(temperature, Real) or temperature < 0:
             raise ValueError(f"temperature must be a number >= 0, got {temperature!r}.")
         seqs = self._validated_sequences(prefix)
+        initial = self._initial_state(state, seqs)
         rng = check_random_state(random_state)
         choose = _CHOOSERS[self.target_type_](self, temperature, rng)
         out = None
         for batch in self._batches(seqs):
             emitted = np.stack(
                 s2s.generate(
-                    self._params(), self._spec, batch, n_steps, self._loss, choose
+                    self._params(), self._spec, batch, n_steps, self._loss, choose,
+                    batch_states(initial, batch),
                 ),
                 axis=1,
             )
@@ -654,34 +849,32 @@ class SeqToSeqRNN(BaseRNN):
         return out[..., 0] if self.n_outputs_ == 1 else out
 
     def _check_can_generate(self):
-        spec, name = self._spec, type(self).__name__
-        problem = None
-        if self.mode != "aligned":
-            problem = "mode='encoder_decoder' maps X to a separate output sequence"
-        elif not BACKENDS[self._backend].generates:
-            problem = "generation is not implemented for cell_type='esn'"
-        elif self.bidirectional:
-            problem = "a bidirectional model needs the future of every step"
-        elif self.target_type_ == "numeric":
+        problem = self._carry_problem() or self._feedback_problem()
+        if problem is not None:
+            raise ValueError(
+                f"generate needs a model trained on next-step targets whose outputs can be "
+                f"fed back as inputs, but this {type(self).__name__} cannot: {problem}."
+            )
+
+    def _feedback_problem(self):
+        """Why this model's outputs cannot be its next inputs, or None."""
+        spec = self._spec
+        if self.target_type_ == "numeric":
             if spec.n_tokens is not None or self.n_outputs_ != spec.input_size:
-                problem = (
+                return (
                     f"it predicts {self.n_outputs_} value(s) per step but reads "
                     + ("token ids" if spec.n_tokens is not None
                        else f"{spec.input_size} feature(s) per step")
                 )
         elif spec.n_tokens is not None:
             if self.classes_.dtype.kind not in "iu":
-                problem = "its classes are not integer token ids"
+                return "its classes are not integer token ids"
         elif len(self.classes_) != spec.input_size:
-            problem = (
+            return (
                 f"it has {len(self.classes_)} classes but reads {spec.input_size} "
                 "feature(s) per step, so a class cannot become a one-hot input"
             )
-        if problem is not None:
-            raise ValueError(
-                f"generate needs a model trained on next-step targets whose outputs can be "
-                f"fed back as inputs, but this {name} cannot: {problem}."
-            )
+        return None
 
 
 def _step_accuracy(true, pred, sample_weight):

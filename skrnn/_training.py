@@ -5,11 +5,11 @@ training hyperparameters), a :class:`Trainer` (parameter views and scratch) and 
 :class:`Problem` (the data). They fill a :class:`History` record, which the estimator
 copies into ``n_iter_``, ``loss_curve_``, ... They never read or write an estimator.
 
-Event points: after every mini-batch step the ``on_batch_end`` callables of
-:class:`Events` receive a :class:`BatchEnd`; after every epoch the ``on_epoch_end``
-callables receive an :class:`EpochEnd` and may return True to stop training (the model
-stays fitted and consistent, as after Ctrl-C). Learning-rate schedules and callbacks plug
-in there. ``SOLVERS`` maps each ``solver`` to its loop.
+Event points: after every mini-batch step (with ``stream``: every window) the
+``on_batch_end`` callables of :class:`Events` receive a :class:`BatchEnd`; after every
+epoch the ``on_epoch_end`` callables receive an :class:`EpochEnd` and may return True to
+stop training (the model stays fitted and consistent, as after Ctrl-C). Learning-rate
+schedules and callbacks plug in there. ``SOLVERS`` maps each ``solver`` to its loop.
 """
 
 import time
@@ -25,6 +25,7 @@ from sklearn.model_selection import train_test_split
 from . import _network as net
 from . import _recurrent as rec
 from . import _seq2seq as s2s
+from . import _streams as streams
 from ._embedding import RowGradient
 from ._input import Sequences, stacked
 from ._optim import clip_by_global_norm, make_optimizer, optimizer_step
@@ -57,6 +58,7 @@ class FitConfig(NamedTuple):
     epsilon: float = 1e-8
     verbose: bool = False
     teacher_forcing_ratio: float = 1.0  # encoder–decoders only
+    stream: bool = False  # aligned per-step targets only: see ``_streams``
 
     @classmethod
     def from_params(cls, params):
@@ -130,6 +132,16 @@ class Problem(NamedTuple):
         strat = None if self.stratify is None else self.stratify[index]
         return self._replace(seqs=sub, Y=self.Y[index], sample_weight=sw, stratify=strat)
 
+    def segments(self, source, step, lengths):
+        """The problem of the pieces ``step[j]:step[j] + lengths[j]`` of the sequences
+        ``source[j]`` (aligned targets, one per input step), sharing this one's data."""
+        seqs = Sequences(self.seqs.data, lengths, self.seqs.offsets[source] + step)
+        Y = s2s.TargetSequences(
+            self.Y.data, lengths, self.Y.offsets[source] + step, self.Y.n_outputs
+        )
+        sw = None if self.sample_weight is None else self.sample_weight[source]
+        return self._replace(seqs=seqs, Y=Y, sample_weight=sw, stratify=None)
+
 
 class Trainer(NamedTuple):
     """What a batch step needs besides the batch: parameter views and scratch."""
@@ -193,11 +205,13 @@ OBJECTIVES = {
 _WORKSPACE = {"many_to_one", "aligned"}
 
 
-def batch_loss_grad(config, trainer, problem, index, rng, sparse=False):
+def batch_loss_grad(config, trainer, problem, index, rng, sparse=False, **states):
     """Loss of the samples ``index`` and its gradient in ``trainer.grad_flat``.
 
     With ``sparse``, an embedding's gradient goes row-sparse into
     ``trainer.embedding_grad`` instead (mini-batch steps; L-BFGS needs it dense).
+    ``states`` (``initial``, ``final``: see :func:`skrnn._network.backprop_windows`)
+    go to the aligned objective, whose streams carry states between windows.
     """
     loss_grad, extra = OBJECTIVES[problem.objective]
     batch = net.make_batch(problem.seqs, index)
@@ -205,6 +219,7 @@ def batch_loss_grad(config, trainer, problem, index, rng, sparse=False):
     kwargs = {name: getattr(config, name) for name in extra}
     if problem.objective in _WORKSPACE:
         kwargs["workspace"] = trainer.workspace
+    kwargs.update(states)
     return loss_grad(
         trainer.params, trainer.grads, problem.spec, batch, problem.Y[batch.order], sw,
         problem.loss, alpha=config.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
@@ -223,13 +238,15 @@ def _check_finite(loss, norm, epoch):
 
 
 # --------------------------------------------------------------------------- stochastic
-def batch_size(config, n_samples):
+def batch_size(config, n_samples, auto=200, what="samples"):
+    """Rows of a mini-batch: sequences, or with ``stream`` streams of ``n_samples``
+    steps in all (each stream needs one)."""
     if config.batch_size == "auto":
-        return min(200, n_samples)
+        return min(auto, n_samples)
     if config.batch_size > n_samples:
         warnings.warn(
-            f"Got batch_size={config.batch_size} larger than the {n_samples} samples; "
-            "it is clipped to the number of samples."
+            f"Got batch_size={config.batch_size} larger than the {n_samples} {what}; "
+            f"it is clipped to the number of {what}."
         )
     return min(config.batch_size, n_samples)
 
@@ -277,6 +294,65 @@ def run_epoch(config, trainer, problem, history, rng, events=Events()):
     return total_loss / n, total_norm / n_batches
 
 
+def run_stream_epoch(config, trainer, problem, history, rng, events=Events()):
+    """One pass over the data as parallel streams, one optimizer step per window (see
+    ``_streams``); returns the mean loss per weighted step and the mean pre-clipping
+    norm. ``on_batch_end`` receives every window, ``n_samples`` being its segments."""
+    n = problem.seqs.n_samples
+    order = rng.permutation(n) if config.shuffle else np.arange(n)
+    total_steps = int(problem.seqs.lengths.sum())
+    n_streams = batch_size(config, total_steps, streams.AUTO_STREAMS, "time steps")
+    layout = streams.stream_layout(
+        problem.seqs.lengths, order, n_streams, config.bptt_steps or streams.DEFAULT_WINDOW
+    )
+    epoch = history.n_iter + 1
+    dtype = trainer.flat.dtype
+    total_loss, total_weight, total_norm, n_updates = 0.0, 0.0, 0.0, 0
+    carried, start = None, time.perf_counter()
+    report_every = -(-layout.n_windows // 10)  # about ten progress lines an epoch
+    for k in range(layout.n_windows):
+        segments = streams.window_segments(layout, k)
+        window = problem.segments(segments.source, segments.step, segments.lengths)
+        index = np.arange(len(segments.lengths))  # already sorted: make_batch keeps it
+        initial = streams.initial_states(carried, segments, problem.spec, dtype)
+        final = []
+        weights = segments.lengths if window.sample_weight is None else (
+            segments.lengths * window.sample_weight
+        )
+        weight = float(weights.sum())
+        with np.errstate(over="ignore", invalid="ignore"):
+            if weight > 0:
+                loss = batch_loss_grad(
+                    config, trainer, window, index, rng, sparse=True, initial=initial,
+                    final=final,
+                )
+                norm = clip_by_global_norm(
+                    trainer.grad_flat, config.clip_norm, trainer.embedding_grad
+                )
+                optimizer_update(config, trainer, history.optimizer, loss, norm, epoch)
+            else:  # nothing to descend, but the streams still read the window
+                batch = net.make_batch(window.seqs, index)
+                final = s2s.aligned_output(
+                    trainer.params, problem.spec, batch, problem.loss, initial
+                )[1]
+        carried = streams.carry(carried, final, segments, n_streams)
+        if weight > 0:
+            total_loss += loss * weight
+            total_weight += weight
+            total_norm += norm
+            n_updates += 1
+            for on_batch_end in events.on_batch_end:
+                on_batch_end(history, BatchEnd(epoch, loss, norm, len(index)))
+        if config.verbose and (k + 1) % report_every == 0:
+            print(
+                f"Epoch {epoch}, window {k + 1}/{layout.n_windows}: "
+                f"loss={total_loss / max(total_weight, 1e-300):.6f}, "
+                f"time={time.perf_counter() - start:.2f}s"
+            )
+    # run_stochastic refuses a training set without weight, so a window ran
+    return total_loss / total_weight, total_norm / n_updates
+
+
 def validation_split(config, problem, rng):
     n = problem.seqs.n_samples
     train, val = train_test_split(
@@ -289,6 +365,38 @@ def validation_split(config, problem, rng):
             "raise validation_fraction or provide more samples."
         )
     return problem.subset(train), problem.subset(val)
+
+
+def stream_validation_split(config, problem, rng):
+    """Early stopping's split of a stream fit: whole sequences held out when there are
+    at least two, else the last ``validation_fraction`` of the one sequence."""
+    n = problem.seqs.n_samples
+    if n >= 2:
+        train, val = train_test_split(
+            np.arange(n), random_state=rng, test_size=config.validation_fraction
+        )
+        return problem.subset(train), problem.subset(val)
+    length = int(problem.seqs.lengths[0])
+    cut = min(max(int(round(length * (1 - config.validation_fraction))), 1), length - 1)
+    if cut < 1:
+        raise ValueError(
+            f"early_stopping holds out the last validation_fraction of a single "
+            f"sequence, but it has only {length} step(s); give a longer sequence or "
+            "set early_stopping=False."
+        )
+    zero = np.zeros(1, dtype=np.intp)
+    train = problem.segments(zero, zero, np.array([cut], dtype=np.intp))
+    val = problem.segments(zero, zero + cut, np.array([length - cut], dtype=np.intp))
+    # contiguous copies, as a scorer of targets expects them
+    return train.subset(zero), val.subset(zero)
+
+
+# how an epoch runs and how early stopping holds data out, by ``FitConfig.stream``:
+# mini-batches of whole sequences, or parallel streams stepped window by window
+EPOCHS = {
+    False: (run_epoch, validation_split),
+    True: (run_stream_epoch, stream_validation_split),
+}
 
 
 def _check_has_weight(problem, early_stopping):
@@ -317,9 +425,10 @@ def run_stochastic(
             config.solver, trainer.flat.size, trainer.flat.dtype, config,
             None if trainer.embedding_grad is None else trainer.embedding_grad.shape,
         )
+    run_one_epoch, split = EPOCHS[bool(config.stream)]
     early_stopping = config.early_stopping and not incremental
     if early_stopping:
-        problem, val_problem = validation_split(config, problem, rng)
+        problem, val_problem = split(config, problem, rng)
         history.validation_scores = []
         history.best_validation_score = -np.inf
         history.best_loss = None
@@ -333,7 +442,7 @@ def run_stochastic(
     history.stop_reason = "max_iter"
     try:
         for _ in range(n_epochs):
-            loss, norm = run_epoch(config, trainer, problem, history, rng, events)
+            loss, norm = run_one_epoch(config, trainer, problem, history, rng, events)
             history.n_iter += 1
             history.t += problem.seqs.n_samples
             history.loss_curve.append(loss)
