@@ -105,7 +105,7 @@ def held_out_bits(model, ids):
     pieces = [w for w in pieces if len(w) > 1]
     probas = model.predict_proba([w[:-1] for w in pieces])
     bits = [-np.log2(p[np.arange(len(w) - 1), np.searchsorted(model.classes_, w[1:])])
-            for p, w in zip(probas, pieces)]
+            for p, w in zip(probas, pieces, strict=True)]
     return float(np.mean(np.concatenate(bits)))
 
 
@@ -152,7 +152,7 @@ encoded = chars.transform(prefixes)
 for temperature in (0.0, 0.6):
     print(f"\nCompletions at temperature {temperature}:")
     out = model.generate(encoded, 60, temperature=temperature, random_state=0)
-    for prefix, ids in zip(prefixes, out):
+    for prefix, ids in zip(prefixes, out, strict=True):
         completion = chars.inverse_transform([ids])[0]
         print(f"  {prefix}|{''.join(completion)}")
 

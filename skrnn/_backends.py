@@ -12,7 +12,8 @@ on the cell type.
 """
 
 import time
-from typing import Callable, NamedTuple, Optional
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -36,11 +37,11 @@ class FitData(NamedTuple):
     seqs: Sequences
     Y: object  # (n_samples, n_outputs) array, or s2s.TargetSequences
     loss: str
-    sample_weight: Optional[np.ndarray]
-    stratify: Optional[np.ndarray]  # labels a validation split keeps in proportion
+    sample_weight: np.ndarray | None
+    stratify: np.ndarray | None  # labels a validation split keeps in proportion
     hidden: tuple  # hidden_layer_sizes as ints
     input_size: int  # features per step, or embedding_dim with token ids
-    token_seen: Optional[np.ndarray]  # token ids seen in training, with an embedding
+    token_seen: np.ndarray | None  # token ids seen in training, with an embedding
 
 
 class Backend(NamedTuple):
@@ -114,7 +115,8 @@ def _trained_output(est, seqs):
 
 def _many_to_one_output(est, seqs, params):
     """(n_samples, n_outputs) activated outputs in sample order; a float32 output that
-    overflows is computed again in float64 (the caller judges what stays non-finite)."""
+    overflows is computed again in float64 (the caller judges what stays non-finite).
+    """
     out = np.empty((seqs.n_samples, est._spec.n_outputs), dtype=seqs.dtype)
     by_length = np.argsort(-seqs.lengths, kind="stable")
     with one_blas_thread, np.errstate(over="ignore", invalid="ignore"):
@@ -146,9 +148,10 @@ def _aligned_output(est, seqs, params):
 
 
 def batch_states(states, batch):
-    """The initial states of a batch's sequences (``stack_forward``'s ``h0``, sorted
-    order) taken from ``states`` (per layer ``{name: (n_samples, H)}``, sample order),
-    or None."""
+    """Return the initial states of a batch's sequences (``stack_forward``'s ``h0``,
+    sorted order) taken from ``states`` (per layer ``{name: (n_samples, H)}``, sample
+    order), or None.
+    """
     if states is None:
         return None
     return [
@@ -159,7 +162,8 @@ def batch_states(states, batch):
 def aligned_stream_output(est, seqs, params, initial=None):
     """Activated outputs of every step (a list of (T_i, n_outputs), sample order) and
     the states after each sequence's last step (per layer ``{name: (n_samples, H)}``,
-    sample order), read from the states ``initial`` (same layout) or from zero."""
+    sample order), read from the states ``initial`` (same layout) or from zero.
+    """
     out = [None] * seqs.n_samples
     final = None
     by_length = np.argsort(-seqs.lengths, kind="stable")
@@ -169,7 +173,7 @@ def aligned_stream_output(est, seqs, params, initial=None):
             params, est._spec, batch, est._loss, batch_states(initial, batch)
         )
         blocks = np.split(steps, np.cumsum(batch.plan.lengths)[:-1])
-        for i, block in zip(batch.order, blocks):
+        for i, block in zip(batch.order, blocks, strict=True):
             out[i] = block
         if final is None:
             final = [
@@ -177,7 +181,7 @@ def aligned_stream_output(est, seqs, params, initial=None):
                  for name, v in layer[0].items()}
                 for layer in states
             ]
-        for layer_out, layer in zip(final, states):
+        for layer_out, layer in zip(final, states, strict=True):
             for name, value in layer[0].items():
                 layer_out[name][batch.order] = value
     return out, final
@@ -293,8 +297,9 @@ def _fit_reservoir(est, data, first_call, incremental):
 
 
 def _reservoir_output(est, seqs):
-    """The ESN's activated outputs in the fitted objective's layout (an array of one
-    row per sequence, or a list of per-step blocks)."""
+    """Return the ESN's activated outputs in the fitted objective's layout (an array of
+    one row per sequence, or a list of per-step blocks).
+    """
     with one_blas_thread, np.errstate(over="ignore", invalid="ignore"):
         out = esn.OBJECTIVES[est._objective].output(
             est.reservoir_, est._esn_config, est.output_coef_, est.output_intercept_,

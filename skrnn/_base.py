@@ -254,7 +254,7 @@ class BaseRNN(BaseEstimator):
         """Raise if the encoded targets ``Y`` do not fit the sequences ``seqs``."""
 
     def _task_spec(self, spec):
-        """The network a task trains, given the stack ``spec`` built from the data.
+        """Return the network a task trains, given the stack ``spec`` built from the data.
 
         A many-to-one head trains ``spec`` with its ``pooling`` readout; an
         encoder–decoder wraps it.
@@ -352,7 +352,8 @@ class BaseRNN(BaseEstimator):
     @staticmethod
     def _fit_weights(sample_weight, weights, n_samples, dtype):
         """``sample_weight`` checked, cast to ``dtype`` and multiplied by the task's
-        per-sample ``weights`` (class weights), or None."""
+        per-sample ``weights`` (class weights), or None.
+        """
         if sample_weight is not None:
             # checked in float64: weights beyond float32 must not overflow in a cast
             sample_weight = check_sample_weight(sample_weight, n_samples, non_negative=True)
@@ -375,7 +376,7 @@ class BaseRNN(BaseEstimator):
         return sample_weight
 
     def _fit_events(self):
-        """The callables the training loop calls at its event points."""
+        """Return the callables the training loop calls at its event points."""
         return Events()
 
     # ------------------------------------------------------------------ history
@@ -389,7 +390,7 @@ class BaseRNN(BaseEstimator):
     }
 
     def _history(self):
-        """The training record of the fitted model, for a fit that continues it."""
+        """Return the training record of the fitted model, for a fit that continues it."""
         return History(**{
             field: getattr(self, name) for name, field in self._HISTORY_ATTRIBUTES.items()
             if hasattr(self, name)

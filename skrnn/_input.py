@@ -268,7 +268,8 @@ class Sequences(NamedTuple):
     @property
     def dtype(self):
         """The computation dtype: the data's float type; for token ids float32 when
-        they came as int32 (the opt-in of large-vocabulary models), else float64."""
+        they came as int32 (the opt-in of large-vocabulary models), else float64.
+        """
         if self.data.dtype.kind == "f":
             return self.data.dtype
         return np.dtype(np.float32 if self.data.dtype == np.int32 else np.float64)
@@ -552,7 +553,8 @@ def check_token_list(X, name, estimator_name, hint=""):
 
 def _id_dtype(arrays):
     """int32 when every id array is int32 (the network then computes in float32),
-    else the platform's index type."""
+    else the platform's index type.
+    """
     return np.int32 if all(a.dtype == np.int32 for a in arrays) else np.intp
 
 

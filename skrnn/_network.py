@@ -9,7 +9,7 @@ Pure functions over numpy arrays; nothing here knows about scikit-learn.
 """
 
 import itertools
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class NetSpec(NamedTuple):
     bidirectional: bool
     n_outputs: int
     activation: str = "tanh"
-    n_tokens: Optional[int] = None  # vocabulary size of a learned embedding
+    n_tokens: int | None = None  # vocabulary size of a learned embedding
     pooling: str = "last"  # key of ``_pooling.POOLINGS``: what the output layer reads
 
     @property
@@ -50,7 +50,7 @@ class Params(NamedTuple):
     ``recurrent`` is in PyTorch's order: layer 0 forward, layer 0 backward, layer 1 ...
     """
 
-    embedding: Optional[np.ndarray]
+    embedding: np.ndarray | None
     recurrent: list
     coef: np.ndarray  # (n_features_out, n_outputs)
     intercept: np.ndarray  # (n_outputs,)
@@ -68,9 +68,9 @@ def layout(spec):
     if spec.n_tokens is not None:
         entries.append((("embedding",), (spec.n_tokens, spec.input_size), True))
     size_in = spec.input_size
-    for l, H in enumerate(spec.hidden_sizes):
+    for li, H in enumerate(spec.hidden_sizes):
         for d in range(spec.n_directions):
-            k = l * spec.n_directions + d
+            k = li * spec.n_directions + d
             entries += [
                 (("recurrent", k, "weight_ih"), (G * H, size_in), True),
                 (("recurrent", k, "weight_hh"), (G * H, H), True),
@@ -90,7 +90,7 @@ def n_params(spec):
 
 
 def unpack(flat, spec):
-    """Views of ``flat`` shaped as :class:`Params`."""
+    """Return views of ``flat`` shaped as :class:`Params`."""
     embedding, recurrent, out = None, [], {}
     start = 0
     for path, shape, _ in layout(spec):
@@ -114,7 +114,7 @@ def pack(params, spec, dtype):
     views = unpack(flat, spec)
     if spec.n_tokens is not None:
         views.embedding[...] = params.embedding
-    for dst, src in zip(views.recurrent, params.recurrent):
+    for dst, src in zip(views.recurrent, params.recurrent, strict=True):
         for key in RECURRENT_KEYS:
             dst[key][...] = src[key]
     views.coef[...] = params.coef
@@ -133,10 +133,11 @@ def regularised_mask(spec, dtype):
 
 
 def init_params(spec, rng, dtype):
-    """A new flat parameter vector: Glorot input and output weights, orthogonal
+    """Return a new flat parameter vector: Glorot input and output weights, orthogonal
     recurrent weights, zero biases except the gate that keeps the old state (the cell's
     ``init``: LSTM forget gate 1, GRU update gate 2), N(0, 0.1^2) embeddings with a
-    zero padding row."""
+    zero padding row.
+    """
     flat = np.empty(n_params(spec), dtype=dtype)
     views = unpack(flat, spec)
     cell = CELLS[spec.cell_type]
@@ -147,11 +148,11 @@ def init_params(spec, rng, dtype):
         views.embedding[...] = emb.INIT_SCALE * rng.standard_normal(views.embedding.shape)
         views.embedding[emb.PADDING_ID] = 0.0
     size_in = spec.input_size
-    for l, H in enumerate(spec.hidden_sizes):
+    for li, H in enumerate(spec.hidden_sizes):
         for d in range(spec.n_directions):
             fresh = cell.init(rng, size_in, H, dtype)
             for key in RECURRENT_KEYS:
-                views.recurrent[l * spec.n_directions + d][key][...] = fresh[key]
+                views.recurrent[li * spec.n_directions + d][key][...] = fresh[key]
         size_in = H * spec.n_directions
     bound = np.sqrt(6.0 / (size_in + spec.n_outputs))
     views.coef[...] = rng.uniform(-bound, bound, size=views.coef.shape)
@@ -180,7 +181,9 @@ def make_batch(seqs, index):
 
 
 def embed(params, X):
-    """The recurrent stack's input: ``X`` itself, or the embedding rows of its token ids."""
+    """Return the recurrent stack's input: ``X`` itself, or the embedding rows of its
+    token ids.
+    """
     if params.embedding is None:
         return X
     return params.embedding[X]
@@ -205,7 +208,7 @@ def output_layer(params, features):
 
 
 def predict_output(params, spec, batch, loss):
-    """The activated outputs of ``loss``'s canonical link, sorted order."""
+    """Return the activated outputs of ``loss``'s canonical link, sorted order."""
     return OUTPUT_ACTIVATIONS[LOSSES[loss][1]](forward(params, spec, batch))
 
 
@@ -240,8 +243,8 @@ def backprop_windows(
     params, grads, grad_flat, spec, batch, head, *, dropout=0.0, rng=None,
     bptt_steps=None, workspace=None, initial=None, final=None,
 ):
-    """(Truncated) BPTT of one batch, window by window; the one loop of every objective
-    that reads the recurrent stack's outputs.
+    """Run (truncated) BPTT of one batch, window by window; the one loop of every
+    objective that reads the recurrent stack's outputs.
 
     Each window of :func:`~skrnn._recurrent.bptt_windows` runs forward from the state
     carried (detached) from the previous window; ``head(cache, window, grads)`` then
@@ -357,7 +360,8 @@ def embedding_and_l2(
 ):
     """Finish a gradient: the embedding rows read (dense into ``grads``, or row-sparse
     into ``embedding_grad``) and the L2 penalty, lazy on the embedding rows when sparse
-    (the convention of :func:`loss_grad`); returns the finished loss."""
+    (the convention of :func:`loss_grad`); returns the finished loss.
+    """
     rows = None
     if params.embedding is not None:
         rows, values = emb.row_gradient(ids, dX)

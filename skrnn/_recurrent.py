@@ -48,7 +48,7 @@ class Plan(NamedTuple):
 
 
 def sort_by_length(lengths):
-    """Order that sorts sequences by decreasing length (stable, so ties keep their order)."""
+    """Order that sorts sequences by decreasing length (stable: ties keep their order)."""
     return np.argsort(-np.asarray(lengths), kind="stable")
 
 
@@ -113,7 +113,7 @@ class Window(NamedTuple):
 
 
 def bptt_windows(plan, bptt_steps=None):
-    """The windows of ``bptt_steps`` steps that BPTT runs through, in time order.
+    """Yield the windows of ``bptt_steps`` steps that BPTT runs through, in time order.
 
     One window spanning the batch when ``bptt_steps`` is None or not shorter. A
     generator, not a list: O(T / bptt_steps) plans would make memory grow with T.
@@ -131,8 +131,9 @@ def bptt_windows(plan, bptt_steps=None):
 
 
 def carried_states(cache, win):
-    """The final states of a window's sequences that run on, detached (copied) so the
-    next window starts from them without a gradient path back."""
+    """Return the final states of a window's sequences that run on, detached (copied)
+    so the next window starts from them without a gradient path back.
+    """
     return [
         [{k: v[: win.n_next].copy() for k, v in d.items()} for d in layer]
         for layer in final_states(cache, win.plan)
@@ -152,8 +153,8 @@ def record_final_states(final, cache, win):
             for layer in states
         )
     ending = win.ending
-    for layer_out, layer in zip(final, states):
-        for d_out, d in zip(layer_out, layer):
+    for layer_out, layer in zip(final, states, strict=True):
+        for d_out, d in zip(layer_out, layer, strict=True):
             for name, value in d.items():
                 d_out[name][ending] = value[ending]
 
@@ -231,7 +232,7 @@ def direction_forward(
     S.update((name, W[name]) for name in cell.row_factors)
     step = cell.forward_step
     cuts = step_rows(S, plan.batch_sizes.tolist())
-    for a, h, prev, S_t in zip(plan.a_rows, plan.h_rows, plan.p_rows, cuts):
+    for a, h, prev, S_t in zip(plan.a_rows, plan.h_rows, plan.p_rows, cuts, strict=True):
         step(W, B, S_t, a, h, prev, activation)
     return B
 
@@ -239,7 +240,8 @@ def direction_forward(
 def step_rows(S, sizes):
     """For each step of ``sizes`` rows, the arrays of ``S`` (rows on their second-to-last
     axis) cut to the step's rows; cut once for every run of equal sizes, which saves
-    a handful of views per step."""
+    a handful of views per step.
+    """
     cut, last = None, -1
     for n in sizes:
         if n != last:
@@ -261,7 +263,8 @@ CHUNK_ROWS = 2048
 
 def chunks(plan, max_rows):
     """``(t0, t1)`` step ranges of at most ``max_rows`` packed rows (at least one step),
-    as few as that allows and of about equal size (no small GEMM for a short tail)."""
+    as few as that allows and of about equal size (no small GEMM for a short tail).
+    """
     offsets, T, N = plan.offsets, len(plan.batch_sizes), plan.n_rows
     n_chunks = -(-N // max_rows)
     # cut at the step boundary nearest to each equal share of the rows
@@ -278,7 +281,7 @@ def chunks(plan, max_rows):
             t1 = int(np.searchsorted(offsets, offsets[t0] + max_rows, side="right")) - 1
             t0 = min(max(t1, t0 + 1), T)
             bounds.append(t0)
-    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def direction_backward(
@@ -314,7 +317,8 @@ class BackwardRun:
     """What BPTT through one direction of one layer carries from chunk to chunk: the
     step weights and scratch, the state gradients at the chunk boundary (``carry``; the
     initial-state gradients once the first chunk is done) and whether the parameter
-    gradients were written yet."""
+    gradients were written yet.
+    """
 
     def __init__(self, cell_type, p, X_in, B, plan, grads, d_final, activation, need_dx,
                  workspace):
@@ -382,7 +386,7 @@ def backward_chunk(run, t0, t1, dH):
     step, W, act = cell.backward_step, run.W, run.activation
     steps = range(t1 - 1, t0 - 1, -1)
     cuts = step_rows(run.S, [int(plan.batch_sizes[t]) for t in steps])
-    for t, S_t in zip(steps, cuts):
+    for t, S_t in zip(steps, cuts, strict=True):
         k = t - t0
         step(W, B, D, S_t, plan.a_rows[t], plan.h_rows[t], plan.p_rows[t], wp.h_rows[k],
              wp.p_rows[k], act)
@@ -398,7 +402,7 @@ def backward_chunk(run, t0, t1, dH):
 
 
 def _previous_states(H_buffer, plan, rows):
-    """The state each packed row of ``rows`` (a slice) started from."""
+    """Return the state each packed row of ``rows`` (a slice) started from."""
     if plan.batch_sizes[-1] == plan.n_initial:
         # every sequence runs every step: row r started from buffer row r, no copy needed
         return H_buffer[rows]
@@ -435,17 +439,17 @@ def stack_forward(
         reverse = plan.reverse
     inputs, buffers, masks = [], [], []
     x = X
-    for l, directions in enumerate(layers):
+    for li, directions in enumerate(layers):
         mask = None
-        if l > 0 and rng is not None and dropout > 0:
+        if li > 0 and rng is not None and dropout > 0:
             mask = dropout_mask(rng, x.shape, dropout, x.dtype)
             x = x * mask
         runs = []
         for d, p in enumerate(directions):
             x_d = x if d == 0 else x[reverse]
-            h0_ld = None if h0 is None else h0[l][d]
+            h0_ld = None if h0 is None else h0[li][d]
             runs.append(direction_forward(
-                cell_type, p, x_d, plan, activation, h0_ld, workspace, ("layer", l, d),
+                cell_type, p, x_d, plan, activation, h0_ld, workspace, ("layer", li, d),
             ))
         inputs.append(x)
         buffers.append(runs)
@@ -481,7 +485,8 @@ def stack_final(cache, plan):
 def final_states(cache, plan):
     """Per layer and direction, a dict of every state after each sequence's last step."""
     return [
-        [{name: final_state(B, plan, name) for name in B if name in ("H", "C")} for B in runs]
+        [{name: final_state(B, plan, name) for name in B if name in ("H", "C")}
+         for B in runs]
         for runs in cache.buffers
     ]
 
@@ -502,15 +507,15 @@ def stack_backward(
     """
     n_dirs = len(layers[0])
     d_finals = []
-    for l in range(len(layers)):
-        H = layers[l][0]["weight_hh"].shape[1]
+    for li in range(len(layers)):
+        H = layers[li][0]["weight_hh"].shape[1]
         per_direction = []
         for d in range(n_dirs):
             dfin = None
-            if d_final is not None and l == len(layers) - 1:
+            if d_final is not None and li == len(layers) - 1:
                 dfin = {"H": d_final[:, d * H : (d + 1) * H]}
-            if d_states is not None and d_states[l][d]:
-                dfin = _add_state_grads(dfin, d_states[l][d])
+            if d_states is not None and d_states[li][d]:
+                dfin = _add_state_grads(dfin, d_states[li][d])
             per_direction.append(dfin)
         d_finals.append(per_direction)
     if n_dirs == 1:
@@ -523,28 +528,28 @@ def stack_backward(
     d_out = d_output
     d_initial = [None] * len(layers)
     dX = None
-    for l in range(len(layers) - 1, -1, -1):
-        H = layers[l][0]["weight_hh"].shape[1]
-        x = cache.inputs[l]
+    for li in range(len(layers) - 1, -1, -1):
+        H = layers[li][0]["weight_hh"].shape[1]
+        x = cache.inputs[li]
         dx_total = None
-        d_initial[l] = []
-        for d, p in enumerate(layers[l]):
+        d_initial[li] = []
+        for d, p in enumerate(layers[li]):
             cols = slice(d * H, (d + 1) * H)
             dH = None
             if d_out is not None:
                 dH = d_out[:, cols] if d == 0 else d_out[:, cols][reverse]
             x_d = x if d == 0 else x[reverse]
-            want_dx = need_dx or l > 0
+            want_dx = need_dx or li > 0
             dx, d0 = direction_backward(
-                cell_type, p, x_d, cache.buffers[l][d], plan, grads[l][d], dH,
-                d_finals[l][d], activation, want_dx, workspace,
+                cell_type, p, x_d, cache.buffers[li][d], plan, grads[li][d], dH,
+                d_finals[li][d], activation, want_dx, workspace,
             )
-            d_initial[l].append(d0)
+            d_initial[li].append(d0)
             if want_dx:
                 dx = dx if d == 0 else dx[reverse]
                 dx_total = dx if dx_total is None else dx_total + dx
-        if cache.masks[l] is not None and dx_total is not None:
-            dx_total *= cache.masks[l]
+        if cache.masks[li] is not None and dx_total is not None:
+            dx_total *= cache.masks[li]
         d_out = dx_total
         dX = dx_total
     return dX, d_initial
@@ -563,10 +568,10 @@ def _stack_backward_by_chunks(
     """
     runs = [
         BackwardRun(
-            cell_type, layers[l][0], cache.inputs[l], cache.buffers[l][0], plan,
-            grads[l][0], d_finals[l][0], activation, need_dx or l > 0, workspace,
+            cell_type, layers[li][0], cache.inputs[li], cache.buffers[li][0], plan,
+            grads[li][0], d_finals[li][0], activation, need_dx or li > 0, workspace,
         )
-        for l in range(len(layers))
+        for li in range(len(layers))
     ]
     dX = None
     if need_dx:
@@ -574,10 +579,10 @@ def _stack_backward_by_chunks(
     for t0, t1 in reversed(chunks(plan, CHUNK_ROWS)):
         rows = _rows(plan, t0, t1)
         d = None if d_output is None else d_output[rows]
-        for l in range(len(layers) - 1, -1, -1):
-            d = backward_chunk(runs[l], t0, t1, d)
-            if d is not None and cache.masks[l] is not None:
-                d *= cache.masks[l][rows]
+        for li in range(len(layers) - 1, -1, -1):
+            d = backward_chunk(runs[li], t0, t1, d)
+            if d is not None and cache.masks[li] is not None:
+                d *= cache.masks[li][rows]
         if need_dx:
             dX[rows] = d
     return dX, [[run.carry] for run in runs]

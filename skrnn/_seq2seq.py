@@ -79,7 +79,7 @@ class TargetSequences:
         return TargetSequences(data, self.lengths, self.offsets, self.n_outputs)
 
     def split(self):
-        """The list of per-sample ``(K_i, n_outputs)`` arrays."""
+        """Return the list of per-sample ``(K_i, n_outputs)`` arrays."""
         return np.split(self.data, np.cumsum(self.lengths)[:-1])
 
 
@@ -119,8 +119,9 @@ class EncoderDecoderParams(NamedTuple):
 
 
 def encoder_decoder_spec(encoder, n_outputs):
-    """The decoder matching ``encoder``: unidirectional, as wide as the encoder's
-    (concatenated) states, reading the previous target plus a start flag."""
+    """Return the decoder matching ``encoder``: unidirectional, as wide as the
+    encoder's (concatenated) states, reading the previous target plus a start flag.
+    """
     widths = tuple(h * encoder.n_directions for h in encoder.hidden_sizes)
     decoder = net.NetSpec(
         encoder.cell_type, n_outputs + 1, widths, False, n_outputs, encoder.activation
@@ -161,13 +162,14 @@ def regularised_mask(spec, dtype):
 
 # --------------------------------------------------------------------------- shared pieces
 def activate(Z, loss):
-    """Outputs of ``loss``'s canonical link (probabilities or values)."""
+    """Return the outputs of ``loss``'s canonical link (probabilities or values)."""
     return OUTPUT_ACTIVATIONS[LOSSES[loss][1]](Z)
 
 
 def target_rows(plan, target_lengths):
     """Packed rows of the last ``K_j`` steps of each sorted sequence ``j``, in target
-    order (sequence by sequence, step by step), and the sequence of each row."""
+    order (sequence by sequence, step by step), and the sequence of each row.
+    """
     K = np.asarray(target_lengths, dtype=np.intp)
     owner = np.repeat(np.arange(len(K), dtype=np.intp), K)
     starts = np.cumsum(K) - K
@@ -255,8 +257,9 @@ def aligned_output(params, spec, batch, loss, initial=None):
 
 # ------------------------------------------------------------------------ encoder–decoder
 def teacher_inputs(targets):
-    """Decoder inputs under full teacher forcing, in target order: the start flag at
-    step 0, then ``[y_{t-1}, 0]``."""
+    """Return the decoder inputs under full teacher forcing, in target order: the start
+    flag at step 0, then ``[y_{t-1}, 0]``.
+    """
     data = targets.data
     inputs = np.zeros((len(data), data.shape[1] + 1), dtype=data.dtype)
     starts = np.cumsum(targets.lengths) - targets.lengths
@@ -301,7 +304,7 @@ def _decoder_initial_states(enc_final, dec_order):
 def _encoder_state_grads(d_initial, enc_final, dec_order):
     """Split the decoder's initial-state gradients back per encoder direction."""
     out = []
-    for layer_grad, layer in zip(d_initial, enc_final):
+    for layer_grad, layer in zip(d_initial, enc_final, strict=True):
         per_dir, start = [], 0
         for d in layer:
             width = d["H"].shape[1]
@@ -341,8 +344,9 @@ def _encoder_decoder_forward(params, spec, batch, target_lengths, dec_inputs, dr
 
 
 def scheduled_inputs(params, spec, batch, targets, loss, ratio, rng):
-    """Decoder inputs where each step after the first reads the target of the previous
-    step with probability ``ratio``, and otherwise the model's own prediction of it.
+    """Return decoder inputs where each step after the first reads the target of the
+    previous step with probability ``ratio``, and otherwise the model's own prediction
+    of it.
 
     The predictions are those of one teacher-forced pass (parallel scheduled sampling,
     Duckworth et al., 2019), so no step-by-step loop is needed in training, and they are
@@ -457,10 +461,11 @@ def decode(params, spec, batch, n_steps, loss, end_index=None):
 def generate(params, spec, batch, n_steps, loss, choose, initial=None):
     """Continue every sequence of ``batch`` (an aligned model) for ``n_steps`` steps.
 
-    The prefix is read once, from the states ``initial`` (sorted order) if given; after that each step feeds ``choose(output, t)``'s next
-    input through one step of the stack, carrying every layer's state. ``choose``
-    returns ``(emitted, next_input)`` where ``emitted`` is what the step produced
-    (values or class indices). Returns the list of emitted arrays, sorted batch order.
+    The prefix is read once, from the states ``initial`` (sorted order) if given;
+    after that each step feeds ``choose(output, t)``'s next input through one step of
+    the stack, carrying every layer's state. ``choose`` returns
+    ``(emitted, next_input)`` where ``emitted`` is what the step produced (values or
+    class indices). Returns the list of emitted arrays, sorted batch order.
     """
     plan = batch.plan
     cache = rec.stack_forward(
@@ -480,7 +485,8 @@ def generate(params, spec, batch, n_steps, loss, choose, initial=None):
 
 def sample_classes(proba, temperature, rng):
     """Class index per row: argmax at temperature 0, else a draw from
-    ``proba ** (1 / temperature)`` renormalised (the softmax of logits / temperature)."""
+    ``proba ** (1 / temperature)`` renormalised (the softmax of logits / temperature).
+    """
     if temperature == 0:
         return proba.argmax(axis=1)
     with np.errstate(divide="ignore"):

@@ -112,7 +112,7 @@ def _target_blocks(y):
 
 
 def _check_finite_targets(block, where):
-    """A ValueError naming ``where`` when a numeric target sequence holds NaN or inf."""
+    """Raise a ValueError naming ``where`` if a numeric target sequence holds NaN or inf."""
     if block.dtype.kind in "fc" and not np.isfinite(block).all():
         step = int(np.flatnonzero(~np.isfinite(block.reshape(len(block), -1)).all(1))[0])
         raise ValueError(
@@ -525,7 +525,7 @@ class SeqToSeqRNN(BaseRNN):
         out = [None] * seqs.n_samples
         for batch in self._batches(seqs):
             steps = s2s.decode(self._params(), self._spec, batch, n_steps, self._loss, end)
-            for i, block in zip(batch.order, steps):
+            for i, block in zip(batch.order, steps, strict=True):
                 if end is not None:
                     ended = np.flatnonzero(block.argmax(axis=1) == end)
                     block = block[: ended[0] if len(ended) else n_steps]
@@ -534,7 +534,8 @@ class SeqToSeqRNN(BaseRNN):
 
     def _outputs(self, seqs, n_steps=None):
         """Per-sample activated outputs of the fitted mode; with a 1-D ``y`` in fit, the
-        single output of each sequence."""
+        single output of each sequence.
+        """
         if self.mode == "aligned":
             out = self._aligned_outputs(seqs)
         elif self._one_per_sequence:
@@ -573,7 +574,8 @@ class SeqToSeqRNN(BaseRNN):
 
     def _format(self, blocks):
         """One value per sequence (1-D ``y`` in fit), an array when every block has the
-        same length, otherwise the list."""
+        same length, otherwise the list.
+        """
         if self._one_per_sequence:
             return np.stack([b[0] for b in blocks])
         if len({len(b) for b in blocks}) == 1:
@@ -651,10 +653,11 @@ class SeqToSeqRNN(BaseRNN):
         true = targets.split()
         if self.mode == "aligned":
             s2s.check_aligned_lengths(seqs.lengths, targets.lengths)
-            pred = [o[len(o) - len(t):] for o, t in zip(self._aligned_outputs(seqs), true)]
+            pred = [o[len(o) - len(t):]
+                    for o, t in zip(self._aligned_outputs(seqs), true, strict=True)]
         elif self.target_type_ == "numeric":
             pred = self._decoded_outputs(seqs, int(targets.lengths.max()))
-            pred = [o[: len(t)] for o, t in zip(pred, true)]
+            pred = [o[: len(t)] for o, t in zip(pred, true, strict=True)]
         else:
             true = [t[:-1, :-1] for t in true]  # without the end-of-sequence step
             pred = self._outputs(seqs)
@@ -767,22 +770,22 @@ class SeqToSeqRNN(BaseRNN):
                              + (f" of length {len(state)}." if isinstance(
                                  state, (list, tuple)) else "."))
         checked = []
-        for l, (layer, width) in enumerate(zip(state, sizes)):
+        for li, (layer, width) in enumerate(zip(state, sizes, strict=True)):
             if not isinstance(layer, dict) or set(layer) != set(names):
                 raise ValueError(
-                    f"state[{l}] must be a dict with the keys {list(names)}; the state "
+                    f"state[{li}] must be a dict with the keys {list(names)}; the state "
                     f"must be {expected}."
                 )
             arrays = {name: np.asarray(layer[name]) for name in names}
             for name, value in arrays.items():
                 if value.shape != (seqs.n_samples, width):
                     raise ValueError(
-                        f"state[{l}][{name!r}] has shape {value.shape}, expected "
+                        f"state[{li}][{name!r}] has shape {value.shape}, expected "
                         f"{(seqs.n_samples, width)}: the state must be {expected}."
                     )
                 if value.dtype.kind not in "fiu" or not np.isfinite(value).all():
                     raise ValueError(
-                        f"state[{l}][{name!r}] must hold finite numbers; the state must "
+                        f"state[{li}][{name!r}] must hold finite numbers; the state must "
                         f"be {expected}."
                     )
             checked.append({k: v.astype(seqs.dtype, copy=False) for k, v in arrays.items()})
@@ -879,9 +882,10 @@ class SeqToSeqRNN(BaseRNN):
 
 def _step_accuracy(true, pred, sample_weight):
     """Per-step accuracy; a pair of sequences of different lengths counts the steps
-    of the longer one."""
+    of the longer one.
+    """
     hits, steps = [], []
-    for t, p in zip(true, pred):
+    for t, p in zip(true, pred, strict=True):
         n = min(len(t), len(p))
         hits.append(np.sum(t[:n] == p[:n]))
         steps.append(max(len(t), len(p)))

@@ -50,7 +50,7 @@ class StreamLayout(NamedTuple):
 
 
 def stream_layout(lengths, order, n_streams, window):
-    """The streams of sequences of ``lengths`` laid end to end in ``order``.
+    """Return the streams of sequences of ``lengths`` laid end to end in ``order``.
 
     The first ``N % n_streams`` streams are one step longer than the others.
     """
@@ -77,7 +77,7 @@ class Segments(NamedTuple):
 
 
 def window_segments(layout, k):
-    """The :class:`Segments` of window ``k`` of ``layout``."""
+    """Return the :class:`Segments` of window ``k`` of ``layout``."""
     starts, W = layout.stream_starts, layout.window
     a = np.minimum(starts[:-1] + k * W, starts[1:])
     e = np.minimum(a + W, starts[1:])
@@ -108,27 +108,29 @@ def window_segments(layout, k):
 
 
 def initial_states(carried, segments, spec, dtype):
-    """Initial states of a window's segments: the carried state of their stream for the
-    segments that go on, zero for the others (``[layer][0]{name: (S, H)}``, the layout
-    of ``_recurrent.stack_forward``'s ``h0``). ``carried`` is None before the first
-    window."""
+    """Return the initial states of a window's segments: the carried state of their
+    stream for the segments that go on, zero for the others
+    (``[layer][0]{name: (S, H)}``, the layout of ``_recurrent.stack_forward``'s
+    ``h0``). ``carried`` is None before the first window.
+    """
     S = len(segments.lengths)
     going_on = np.flatnonzero(segments.continues)
     states = []
-    for l, width in enumerate(spec.hidden_sizes):
+    for li, width in enumerate(spec.hidden_sizes):
         per_name = {}
         for name in CELLS[spec.cell_type].state:
             value = np.zeros((S, width), dtype=dtype)
             if len(going_on):
-                value[going_on] = carried[l][name][segments.stream[going_on]]
+                value[going_on] = carried[li][name][segments.stream[going_on]]
             per_name[name] = value
         states.append([per_name])
     return states
 
 
 def carry(carried, final, segments, n_streams):
-    """The streams' states after a window: each stream's last segment's final state
-    (``final`` as ``_network.backprop_windows`` fills it), per layer ``{name: (B, H)}``.
+    """Return the streams' states after a window: each stream's last segment's final
+    state (``final`` as ``_network.backprop_windows`` fills it), per layer
+    ``{name: (B, H)}``.
     """
     ends = np.flatnonzero(segments.last)
     if carried is None:
@@ -137,7 +139,7 @@ def carry(carried, final, segments, n_streams):
              for name, v in layer[0].items()}
             for layer in final
         ]
-    for out, layer in zip(carried, final):
+    for out, layer in zip(carried, final, strict=True):
         for name, value in layer[0].items():
             out[name][segments.stream[ends]] = value[ends]
     return carried

@@ -1,4 +1,6 @@
-"""The fit loop, layered so each level can be read alone: fit -> epoch -> batch step -> loss.
+"""The fit loop, layered so each level can be read alone.
+
+fit -> epoch -> batch step -> loss.
 
 The loop is a set of functions of an immutable :class:`FitConfig` (the estimator's
 training hyperparameters), a :class:`Trainer` (parameter views and scratch) and a
@@ -14,8 +16,9 @@ schedules and callbacks plug in there. ``SOLVERS`` maps each ``solver`` to its l
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
@@ -47,10 +50,10 @@ class FitConfig(NamedTuple):
     n_iter_no_change: int = 10
     early_stopping: bool = False
     validation_fraction: float = 0.1
-    clip_norm: Optional[float] = 5.0
+    clip_norm: float | None = 5.0
     alpha: float = 1e-4
     dropout: float = 0.0
-    bptt_steps: Optional[int] = None
+    bptt_steps: int | None = None
     momentum: float = 0.9
     nesterovs_momentum: bool = True
     beta_1: float = 0.9
@@ -62,29 +65,30 @@ class FitConfig(NamedTuple):
 
     @classmethod
     def from_params(cls, params):
-        """The configuration of the estimator parameters ``params`` (a dict)."""
+        """Return the configuration of the estimator parameters ``params`` (a dict)."""
         return cls(**{name: params[name] for name in cls._fields if name in params})
 
 
 @dataclass
 class History:
     """What a fit did, epoch by epoch: the estimator's ``n_iter_``, ``t_``,
-    ``loss_curve_``, ... and the optimizer state a later ``partial_fit`` continues."""
+    ``loss_curve_``, ... and the optimizer state a later ``partial_fit`` continues.
+    """
 
     n_iter: int = 0  # epochs (L-BFGS: iterations), over every call that kept the model
     t: int = 0  # training samples seen, as sklearn's MLP counts them
     loss_curve: list = field(default_factory=list)
     grad_norm_curve: list = field(default_factory=list)
     loss: float = np.nan
-    best_loss: Optional[float] = np.inf
-    validation_scores: Optional[list] = None
-    best_validation_score: Optional[float] = None
+    best_loss: float | None = np.inf
+    validation_scores: list | None = None
+    best_validation_score: float | None = None
     no_improvement_count: int = 0
-    optimizer: Optional[dict] = None  # plain data: see ``_optim``
+    optimizer: dict | None = None  # plain data: see ``_optim``
     stop_reason: str = ""  # "converged", "max_iter", "interrupted", "callback", ...
 
     def restarted(self):
-        """The record a ``warm_start`` fit starts from: counts and nothing else."""
+        """Return the record a ``warm_start`` fit starts from: counts and nothing else."""
         return History(n_iter=self.n_iter, t=self.t)
 
 
@@ -98,7 +102,7 @@ class BatchEnd(NamedTuple):
 class EpochEnd(NamedTuple):
     epoch: int
     loss: float
-    validation_score: Optional[float]
+    validation_score: float | None
     grad_norm: float
     params: np.ndarray  # the flat parameters after this epoch (read only)
 
@@ -115,14 +119,14 @@ class Problem(NamedTuple):
 
     seqs: Sequences
     Y: np.ndarray  # (n_samples, n_outputs) float, or s2s.TargetSequences (ragged)
-    sample_weight: Optional[np.ndarray]
+    sample_weight: np.ndarray | None
     spec: net.NetSpec  # or s2s.EncoderDecoderSpec
     loss: str
-    stratify: Optional[np.ndarray]  # labels for a stratified validation split
+    stratify: np.ndarray | None  # labels for a stratified validation split
     objective: str = "many_to_one"  # key of OBJECTIVES
 
     def subset(self, index):
-        """The same problem restricted to the samples ``index``."""
+        """Return the same problem restricted to the samples ``index``."""
         seqs = self.seqs
         lengths = seqs.lengths[index]
         offsets = stacked(lengths)
@@ -133,8 +137,10 @@ class Problem(NamedTuple):
         return self._replace(seqs=sub, Y=self.Y[index], sample_weight=sw, stratify=strat)
 
     def segments(self, source, step, lengths):
-        """The problem of the pieces ``step[j]:step[j] + lengths[j]`` of the sequences
-        ``source[j]`` (aligned targets, one per input step), sharing this one's data."""
+        """Return the problem of the pieces ``step[j]:step[j] + lengths[j]`` of the
+        sequences ``source[j]`` (aligned targets, one per input step), sharing this one's
+        data.
+        """
         seqs = Sequences(self.seqs.data, lengths, self.seqs.offsets[source] + step)
         Y = s2s.TargetSequences(
             self.Y.data, lengths, self.Y.offsets[source] + step, self.Y.n_outputs
@@ -151,9 +157,9 @@ class Trainer(NamedTuple):
     grad_flat: np.ndarray
     grads: net.Params
     reg_mask: np.ndarray
-    embedding_grad: Optional[RowGradient] = None  # row-sparse embedding gradient
-    workspace: Optional[rec.Workspace] = None  # recurrent buffers reused across batches
-    backup: Optional[np.ndarray] = None  # the weights before a step, kept if it diverges
+    embedding_grad: RowGradient | None = None  # row-sparse embedding gradient
+    workspace: rec.Workspace | None = None  # recurrent buffers reused across batches
+    backup: np.ndarray | None = None  # the weights before a step, kept if it diverges
 
 
 class Architecture(NamedTuple):
@@ -240,20 +246,23 @@ def _check_finite(loss, norm, epoch):
 # --------------------------------------------------------------------------- stochastic
 def batch_size(config, n_samples, auto=200, what="samples"):
     """Rows of a mini-batch: sequences, or with ``stream`` streams of ``n_samples``
-    steps in all (each stream needs one)."""
+    steps in all (each stream needs one).
+    """
     if config.batch_size == "auto":
         return min(auto, n_samples)
     if config.batch_size > n_samples:
         warnings.warn(
             f"Got batch_size={config.batch_size} larger than the {n_samples} {what}; "
-            f"it is clipped to the number of {what}."
+            f"it is clipped to the number of {what}.",
+            stacklevel=2,
         )
     return min(config.batch_size, n_samples)
 
 
 def optimizer_update(config, trainer, optimizer, loss, norm, epoch):
     """One optimizer step from the gradient in ``trainer``; weights that it would make
-    non-finite are put back and reported as a :class:`DivergenceError`."""
+    non-finite are put back and reported as a :class:`DivergenceError`.
+    """
     _check_finite(loss, norm, epoch)
     np.copyto(trainer.backup, trainer.flat)
     optimizer_step(optimizer, trainer.flat, trainer.grad_flat, trainer.embedding_grad)
@@ -267,8 +276,9 @@ def optimizer_update(config, trainer, optimizer, loss, norm, epoch):
         )
 
 
-def run_epoch(config, trainer, problem, history, rng, events=Events()):
+def run_epoch(config, trainer, problem, history, rng, events=None):
     """One pass over the data; returns the mean loss and the mean pre-clipping norm."""
+    events = Events() if events is None else events
     n = problem.seqs.n_samples
     order = rng.permutation(n) if config.shuffle else np.arange(n)
     size = batch_size(config, n)
@@ -294,10 +304,12 @@ def run_epoch(config, trainer, problem, history, rng, events=Events()):
     return total_loss / n, total_norm / n_batches
 
 
-def run_stream_epoch(config, trainer, problem, history, rng, events=Events()):
+def run_stream_epoch(config, trainer, problem, history, rng, events=None):
     """One pass over the data as parallel streams, one optimizer step per window (see
     ``_streams``); returns the mean loss per weighted step and the mean pre-clipping
-    norm. ``on_batch_end`` receives every window, ``n_samples`` being its segments."""
+    norm. ``on_batch_end`` receives every window, ``n_samples`` being its segments.
+    """
+    events = Events() if events is None else events
     n = problem.seqs.n_samples
     order = rng.permutation(n) if config.shuffle else np.arange(n)
     total_steps = int(problem.seqs.lengths.sum())
@@ -369,7 +381,8 @@ def validation_split(config, problem, rng):
 
 def stream_validation_split(config, problem, rng):
     """Early stopping's split of a stream fit: whole sequences held out when there are
-    at least two, else the last ``validation_fraction`` of the one sequence."""
+    at least two, else the last ``validation_fraction`` of the one sequence.
+    """
     n = problem.seqs.n_samples
     if n >= 2:
         train, val = train_test_split(
@@ -412,7 +425,7 @@ def _check_has_weight(problem, early_stopping):
 
 def run_stochastic(
     config, trainer, problem, rng, history, incremental=False, validation_score=None,
-    events=Events(),
+    events=None,
 ):
     """SGD / Adam over epochs, with early stopping and no-improvement stopping.
 
@@ -420,6 +433,7 @@ def run_stochastic(
     ``history`` is updated in place as the epochs run (so it is complete up to an
     error) and returned.
     """
+    events = Events() if events is None else events
     if not incremental or history.optimizer is None:
         history.optimizer = make_optimizer(
             config.solver, trainer.flat.size, trainer.flat.dtype, config,
@@ -486,11 +500,13 @@ def run_stochastic(
                     f"Stochastic optimizer: maximum iterations ({config.max_iter}) "
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
+                    stacklevel=2,
                 )
     except KeyboardInterrupt:
         history.stop_reason = "interrupted"
         warnings.warn(
-            "Training interrupted by user; the estimator keeps the weights reached so far."
+            "Training interrupted by user; the estimator keeps the weights reached so far.",
+            stacklevel=2,
         )
     if early_stopping:
         trainer.flat[...] = best_flat
@@ -503,13 +519,14 @@ PLATEAU_FACTOR = 5.0
 
 
 def _constant(config, history):
-    """A plateau ends training."""
+    """End training on a plateau."""
     return False
 
 
 def _reduce_on_plateau(config, history):
-    """A plateau divides the learning rate by :data:`PLATEAU_FACTOR` and training goes
-    on, until the rate would fall below ``learning_rate_min``; True if it went on."""
+    """On a plateau, divide the learning rate by :data:`PLATEAU_FACTOR` and go on
+    training, until the rate would fall below ``learning_rate_min``; True if it went on.
+    """
     optimizer = history.optimizer
     lowered = optimizer["learning_rate"] / PLATEAU_FACTOR
     if lowered < config.learning_rate_min:
@@ -540,12 +557,13 @@ def _print_epoch(epoch, loss, score, norm, elapsed):
 # --------------------------------------------------------------------------- L-BFGS
 def run_lbfgs(
     config, trainer, problem, rng, history, incremental=False, validation_score=None,
-    events=Events(),
+    events=None,
 ):
     """Full-batch L-BFGS-B through ``scipy.optimize.minimize`` (clip_norm not used).
 
     Each accepted iterate is an "epoch" of the event points (no batch events).
     """
+    events = Events() if events is None else events
     index = np.arange(problem.seqs.n_samples)
     last = {"norm": np.nan}
     start = time.perf_counter()
@@ -569,7 +587,8 @@ def run_lbfgs(
         history.loss_curve.append(loss)
         history.grad_norm_curve.append(last["norm"])
         if config.verbose:
-            _print_epoch(history.n_iter, loss, None, last["norm"], time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            _print_epoch(history.n_iter, loss, None, last["norm"], elapsed)
         info = EpochEnd(history.n_iter, loss, None, last["norm"], accepted["x"])
         if any([bool(f(history, info)) for f in events.on_epoch_end]):
             history.stop_reason = "callback"
@@ -591,6 +610,7 @@ def run_lbfgs(
                 "lbfgs failed to converge after max_iter iterations; increase max_iter "
                 "or scale the data.",
                 ConvergenceWarning,
+                stacklevel=2,
             )
     except DivergenceError:
         trainer.flat[...] = accepted["x"]
@@ -598,7 +618,7 @@ def run_lbfgs(
     except KeyboardInterrupt:
         history.stop_reason = "interrupted"
         warnings.warn("Training interrupted by user; the estimator keeps the weights "
-                      "reached so far.")
+                      "reached so far.", stacklevel=2)
         trainer.flat[...] = accepted["x"]
         history.loss = history.loss_curve[-1] if history.loss_curve else np.nan
     finally:

@@ -175,9 +175,14 @@ def test_no_improvement_stops_training():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(30, 4))
     y = rng.normal(size=30)
-    reg = RNNRegressor(hidden_layer_sizes=4, tol=10.0, n_iter_no_change=2, max_iter=50,
-                       random_state=0).fit(X, y)
-    assert reg.n_iter_ == 3
+    params = dict(hidden_layer_sizes=4, tol=10.0, n_iter_no_change=2, max_iter=50,
+                  random_state=0)
+    reg = RNNRegressor(learning_rate="constant", **params).fit(X, y)
+    assert reg.n_iter_ == 3  # epoch 1 improves on inf, 2 and 3 do not
+    # "adaptive": each plateau of 2 epochs divides 0.005 by 5 (0.001, 2e-4, 4e-5, 8e-6,
+    # 1.6e-6); the sixth would go below learning_rate_min=1e-6 and stops training
+    reg = RNNRegressor(**params).fit(X, y)
+    assert reg.n_iter_ == 1 + 2 * 6
 
 
 # --------------------------------------------------------------------------- training modes

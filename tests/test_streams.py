@@ -54,7 +54,7 @@ def test_windows_cover_every_step_once_and_reset_at_sequence_starts(
         assert (np.diff(seg.lengths) <= 0).all()  # sorted for make_batch
         assert (seg.lengths <= window).all()
         for n, i, t, b, going_on in zip(seg.lengths, seg.source, seg.step, seg.stream,
-                                        seg.continues):
+                                        seg.continues, strict=True):
             seen[i][t : t + n] += 1
             position = layout.seq_starts[list(order).index(i)] + t  # in the stream
             assert layout.stream_starts[b] <= position < layout.stream_starts[b + 1]
@@ -92,18 +92,20 @@ def _reference_weights(est, X, y, n_epochs, sample_weight=None):
                 first = min(bounds[b] + k * W, bounds[b + 1])
                 stop = min(first + W, bounds[b + 1])
                 cuts = [first] + [p for p in range(first + 1, stop) if p == seq_start[p]]
-                pieces += [(u, v, b) for u, v in zip(cuts, cuts[1:] + [stop]) if u < v]
+                pieces += [(u, v, b)
+                           for u, v in zip(cuts, cuts[1:] + [stop], strict=True)
+                           if u < v]
             lengths = np.array([v - u for u, v, _ in pieces])
             seqs = Sequences(data, lengths, np.array([u for u, _, _ in pieces]))
             batch = net.make_batch(seqs, np.arange(len(pieces)))
             h0 = []
-            for l, H in enumerate(spec.hidden_sizes):
+            for li, H in enumerate(spec.hidden_sizes):
                 layer = {}
                 for name in ("H", "C") if spec.cell_type == "lstm" else ("H",):
                     value = np.zeros((len(pieces), H))
                     for j, (u, _, b) in enumerate(pieces):
                         if u > seq_start[u] and u == bounds[b] + k * W and k > 0:
-                            value[j] = carried[b][l][name]
+                            value[j] = carried[b][li][name]
                     layer[name] = value[batch.order]
                 h0.append([layer])
             tg = s2s.TargetSequences(targets[np.concatenate(
@@ -146,7 +148,7 @@ def test_one_stream_one_window_is_an_ordinary_full_bptt_step():
     stream = _quietly(SeqToSeqRNN(stream=True, batch_size=1, bptt_steps=30, **common),
                       X, y)
     whole = _quietly(SeqToSeqRNN(**common), X, y)
-    for a, b in zip(stream.recurrent_coefs_, whole.recurrent_coefs_):
+    for a, b in zip(stream.recurrent_coefs_, whole.recurrent_coefs_, strict=True):
         for key in a:
             np.testing.assert_array_equal(a[key], b[key])
     np.testing.assert_array_equal(stream.output_coef_, whole.output_coef_)
@@ -174,7 +176,7 @@ def test_state_carries_within_a_sequence_and_resets_where_one_starts(n_streams):
     )
     _quietly(est, X, y)
     steps = np.concatenate([0.5 * np.mean((est.predict([x])[0] - t) ** 2, axis=1)
-                            for x, t in zip(X, y)])
+                            for x, t in zip(X, y, strict=True)])
     N = len(steps)
     bounds = np.cumsum([0] + [N // n_streams + (b < N % n_streams)
                               for b in range(n_streams)])
@@ -207,7 +209,7 @@ def test_window_without_weight_still_carries_the_state():
     _quietly(est, X, y, sample_weight=np.array([0.0, 1.0, 1.0]))
     assert len(est.window_losses_) == 46 // 5 + 1 - 4
     steps = np.concatenate([0.5 * np.mean((est.predict([x])[0] - t) ** 2, axis=1)
-                            for x, t in zip(X[1:], y[1:])])
+                            for x, t in zip(X[1:], y[1:], strict=True)])
     # window 4 holds steps 20-22 of the first sequence (weight 0) and 0-1 of the second
     np.testing.assert_allclose(est.window_losses_[0], steps[:2].mean(), rtol=1e-12)
 
@@ -258,11 +260,11 @@ def test_two_windows_match_pytorch_truncated_bptt_with_detach(cell_type):
     X = rng.normal(size=(B, 2 * W, 2))
     Y = rng.normal(size=(B, 2 * W, 2))
     module = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM, "elman": torch.nn.RNN}[cell_type]
-    layers = [module(2 if l == 0 else 4, H, batch_first=True)
-              for l, H in enumerate(spec.hidden_sizes)]
+    layers = [module(2 if li == 0 else 4, H, batch_first=True)
+              for li, H in enumerate(spec.hidden_sizes)]
     head = torch.nn.Linear(3, 2)
     with torch.no_grad():
-        for layer, p in zip(layers, params.recurrent):
+        for layer, p in zip(layers, params.recurrent, strict=True):
             for key in net.RECURRENT_KEYS:
                 getattr(layer, key + "_l0").copy_(torch.from_numpy(p[key]))
         head.weight.copy_(torch.from_numpy(params.coef.T))
@@ -274,8 +276,8 @@ def test_two_windows_match_pytorch_truncated_bptt_with_detach(cell_type):
         for m in [*layers, head]:
             m.zero_grad()
         out = torch.from_numpy(X[:, window])
-        for l, layer in enumerate(layers):
-            out, states[l] = layer(out, states[l])
+        for li, layer in enumerate(layers):
+            out, states[li] = layer(out, states[li])
         loss = 0.5 * ((head(out) - torch.from_numpy(Y[:, window])) ** 2).mean()
         loss.backward()
         states = [tuple(s.detach() for s in st) if isinstance(st, tuple) else st.detach()
@@ -292,7 +294,7 @@ def test_two_windows_match_pytorch_truncated_bptt_with_detach(cell_type):
         ours_state = final
         assert ours == pytest.approx(loss.item(), rel=1e-12)
         grads = net.unpack(grad_flat, spec)
-        for layer, g in zip(layers, grads.recurrent):
+        for layer, g in zip(layers, grads.recurrent, strict=True):
             for key in net.RECURRENT_KEYS:
                 torch_grad = getattr(layer, key + "_l0").grad.numpy()
                 np.testing.assert_allclose(g[key], torch_grad, rtol=1e-9, atol=1e-12)
@@ -314,7 +316,7 @@ def test_prediction_in_chunks_equals_prediction_at_once(cell_type):
     rest, _ = est.predict_stream([x[9:] for x in (X[0], X[2])],
                                  [{k: v[[0, 2]] for k, v in layer.items()}
                                   for layer in state])
-    for i, blocks in enumerate(zip(*pieces)):
+    for i, blocks in enumerate(zip(*pieces, strict=True)):
         tail = [] if i == 1 else [rest[i // 2]]
         np.testing.assert_allclose(np.concatenate([*blocks, *tail]), whole[i],
                                    rtol=1e-12, atol=1e-14)
@@ -347,9 +349,9 @@ def test_stream_state_pickles_and_continues_identically():
     est2, state2 = pickle.loads(pickle.dumps((est, state)))
     a, state_a = est.predict_stream([x[6:] for x in X], state)
     b, state_b = est2.predict_stream([x[6:] for x in X], state2)
-    for p, q in zip(a, b):
+    for p, q in zip(a, b, strict=True):
         np.testing.assert_array_equal(p, q)
-    for la, lb in zip(state_a, state_b):
+    for la, lb in zip(state_a, state_b, strict=True):
         assert set(la) == {"H", "C"}
         for key in la:
             np.testing.assert_array_equal(la[key], lb[key])
@@ -366,7 +368,7 @@ def test_partial_fit_is_one_stream_epoch_continuing_the_optimizer():
     partial.partial_fit(X, y)
     assert partial.n_iter_ == 2 and partial.t_ == fitted.t_
     np.testing.assert_array_equal(partial.output_coef_, fitted.output_coef_)
-    for a, b in zip(partial.recurrent_coefs_, fitted.recurrent_coefs_):
+    for a, b in zip(partial.recurrent_coefs_, fitted.recurrent_coefs_, strict=True):
         for key in a:
             np.testing.assert_array_equal(a[key], b[key])
 
