@@ -356,10 +356,13 @@ class Result:
     def score(self):
         return self._mean("score")
 
+    def _std(self, attr):
+        values = [getattr(f, attr) for f in self.fits if not f.error]
+        return float(np.std(values)) if len(values) > 1 else math.nan
+
     @property
     def score_std(self):
-        values = [f.score for f in self.fits if not f.error]
-        return float(np.std(values)) if len(values) > 1 else math.nan
+        return self._std("score")
 
     @property
     def rmse(self):
@@ -367,8 +370,7 @@ class Result:
 
     @property
     def rmse_std(self):
-        values = [f.rmse for f in self.fits if not f.error]
-        return float(np.std(values)) if len(values) > 1 else math.nan
+        return self._std("rmse")
 
     @property
     def seconds(self):
