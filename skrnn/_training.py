@@ -14,6 +14,7 @@ stop training (the model stays fitted and consistent, as after Ctrl-C). Learning
 schedules and callbacks plug in there. ``SOLVERS`` maps each ``solver`` to its loop.
 """
 
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -366,7 +367,13 @@ def run_stream_epoch(config, trainer, problem, history, rng, events=None):
 
 
 def validation_split(config, problem, rng):
+    """Hold out ``validation_fraction`` of the samples for early stopping.
+
+    The split is stratified by class for classifiers (``problem.stratify``).
+    """
     n = problem.seqs.n_samples
+    if problem.stratify is not None:
+        _check_stratifiable(config.validation_fraction, problem.stratify)
     train, val = train_test_split(
         np.arange(n), random_state=rng, test_size=config.validation_fraction,
         stratify=problem.stratify,
@@ -377,6 +384,25 @@ def validation_split(config, problem, rng):
             "raise validation_fraction or provide more samples."
         )
     return problem.subset(train), problem.subset(val)
+
+
+def _check_stratifiable(fraction, labels):
+    """Raise a ValueError in early stopping's terms where no stratified split exists.
+
+    scikit-learn's own message speaks of ``test_size``, which the user never set.
+    """
+    classes, counts = np.unique(labels, return_counts=True)
+    n = len(labels)
+    n_val = math.ceil(fraction * n)  # as train_test_split rounds a fractional test_size
+    if min(n_val, n - n_val) >= len(classes) and counts.min() >= 2:
+        return
+    raise ValueError(
+        f"early_stopping holds out validation_fraction={fraction} of the {n} samples "
+        f"({n_val}), stratified by class: that needs at least one sample of each of the "
+        f"{len(classes)} classes on both sides, and two samples of every class (the "
+        f"rarest has {counts.min()}). Raise validation_fraction, provide more samples, "
+        "or set early_stopping=False."
+    )
 
 
 def stream_validation_split(config, problem, rng):

@@ -276,3 +276,17 @@ def test_constant_rate_never_changes_and_stops_on_the_first_plateau():
     ).fit(X, y)
     assert clf.n_iter_ == 3  # epoch 1 improves on inf, 2 and 3 do not
     assert clf._optimizer["learning_rate"] == 0.01
+
+
+@pytest.mark.parametrize("n,n_classes", [(30, 4), (20, 10)])
+def test_early_stopping_split_too_small_for_the_classes_is_explained(n, n_classes):
+    # a 10 % validation split of 30 samples holds 3, fewer than 4 classes (BasicMotions'
+    # situation); 20 samples of 10 classes leave classes of a single sample
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 5, 2))
+    y = np.arange(n) % n_classes
+    clf = RNNClassifier(hidden_layer_sizes=3, early_stopping=True, max_iter=2)
+    with pytest.raises(ValueError, match="early_stopping holds out validation_fraction"):
+        clf.fit(X, y)
+    if n == 30:  # a larger fraction holds every class on both sides
+        clf.set_params(validation_fraction=0.5).fit(X, y)
