@@ -30,18 +30,38 @@ the wrong length counting every missing or extra letter as wrong) and exact matc
 whole word right). A figure of test images with their generated words is written to
 ``describe_the_image.png``.
 
-Run: ``python examples/describe_the_image.py`` (3 seeds per input layout, about 2
-minutes on 2 cores); ``--quick`` trains one seed per layout for fewer epochs (about 15
-seconds).
+Run: ``python examples/describe_the_image.py`` (3 seeds per input layout, 85 s of CPU
+time, 7 minutes wall clock on 2 cores under load from other jobs); ``--quick`` trains
+one seed per layout for 15 epochs (15 s of CPU time, 36 s wall clock under the same
+load).
 
 Measured (full run, 1,347 training and 450 held-out images, stratified split; GRU of
-64 units, 60 epochs; mean +/- std over 3 seeds; Intel(R) Xeon(R) Processor, 2 cores
-shared with other jobs, so times are under load)::
+64 units, 60 epochs; mean +/- std over 3 seeds; fit times are wall clock on an Intel(R)
+Xeon(R) Processor, 2 cores under load from other jobs)::
 
-    MEASURED_TABLE
+    model                                         per character      exact match  fit (s)
+    encoder-decoder GRU, one step of 64 pixels  0.984 +/- 0.004  0.983 +/- 0.004     41.6
+    encoder-decoder GRU, 8 rows of 8 pixels     0.982 +/- 0.001  0.981 +/- 0.001     89.0
+    LogisticRegression + lookup                           0.968            0.969
+    SVC (RBF) + lookup                                    0.986            0.987
+    most frequent word                                    0.202            0.102
+    errors of the first one-step model, written (true), 10 in all: nine (four), three
+    (five), one (two), one (eight), one (eight), one (six), seven (three), five (nine),
+    three (nine), eight (one)
+    words it wrote that are not digit names: none
+
+The encoder–decoder learns the ten words and which image goes with which from the
+letters alone: it never wrote a word that is not a digit name, and its mistakes are
+confusions of digits (a misread eight written "one"), not misspellings, so per-character
+and exact-match accuracy nearly coincide. It is above the logistic regression that is
+told the ten classes, and level with the RBF support vector machine (0.983 +/- 0.004
+against 0.987, within a seed's spread). Reading the image in one step or row by row makes
+no difference here; the row-by-row encoder takes eight recurrent steps instead of one,
+hence twice the time.
 """
 
 import argparse
+import textwrap
 import time
 import warnings
 
@@ -139,7 +159,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="one seed per layout, fewer epochs (a CI-sized run)")
     args = parser.parse_args(argv)
-    seeds, max_iter = ((0,), 25) if args.quick else ((0, 1, 2), 60)
+    seeds, max_iter = ((0,), 15) if args.quick else ((0, 1, 2), 60)
 
     # The data: 1,797 images, a stratified held-out quarter.
     digits = load_digits()
@@ -184,17 +204,19 @@ def main(argv=None):
         chars = character_accuracy(words, true_words)
         rows.append((name, np.array([[chars, exact_match(words, true_words), np.nan]])))
 
-    print(f"\nHeld-out scores ({len(seeds)} seed(s); mean +/- std over seeds):")
-    print(f"  {'model':50s} {'per character':>15s} {'exact match':>15s} {'fit (s)':>8s}")
-    for name, s in rows:
-        mean, std = s.mean(axis=0), s.std(axis=0)
-        fit = "" if np.isnan(mean[2]) else f"{mean[2]:8.1f}"
-        print(f"  {name:50s} {mean[0]:7.3f} +/- {std[0]:.3f} "
-              f"{mean[1]:7.3f} +/- {std[1]:.3f} {fit}")
-    wrong = [f"{t}->{w}" for w, t in zip(example_words, true_words, strict=True) if w != t]
-    print(f"  errors of the first one-step model ({len(wrong)}): {', '.join(wrong[:12])}")
+    print(f"\nHeld-out scores (mean +/- std over {len(seeds)} seed(s)):")
+    print(f"{'model':43s} {'per character':>15s}  {'exact match':>15s}  {'fit (s)':>7s}")
+    for name, runs in rows:
+        mean, std = runs.mean(axis=0), runs.std(axis=0)
+        cells = [f"{m:.3f} +/- {sd:.3f}" if len(runs) > 1 else f"{m:.3f}"
+                 for m, sd in zip(mean[:2], std[:2], strict=True)]
+        fit = "" if np.isnan(mean[2]) else f"{mean[2]:7.1f}"
+        print(f"{name:43s} {cells[0]:>15s}  {cells[1]:>15s}  {fit}".rstrip())
+    wrong = [f"{w} ({t})" for w, t in zip(example_words, true_words, strict=True) if w != t]
+    print(textwrap.fill(f"errors of the first one-step model, written (true), {len(wrong)} "
+                        f"in all: {', '.join(wrong[:12])}", width=88))
     invented = sorted(set(example_words) - set(DIGIT_NAMES))
-    print(f"  words it wrote that are not digit names: {invented or 'none'}")
+    print(f"words it wrote that are not digit names: {invented or 'none'}")
 
     # Held-out images with the words the first one-step model wrote.
     try:

@@ -1,43 +1,51 @@
 """Long-range agreement: is it "the dogs ... are" or "the dog ... is"?
 
 The hard case for vanishing gradients in the lecture: in "The dogs in the neighbourhood
-are ... barking" the verb agrees with a noun many words back, and the nouns in between
-do not count. Here each sentence prefix is "the dog(s)" followed by a distractor phrase
-of exactly ``k`` words, and the model reads the prefix and predicts the verb that comes
-next: "is" or "are" (many-to-one). The distractor phrases are English phrase structure
-over a fixed vocabulary: prepositional phrases ("near the cars", "behind the old
-houses"), object relative clauses whose verb agrees with their own subject ("that the
-boys like", "that the boy likes") and subject relative clauses in the past tense ("that
-chased the cats"), chained one after the other. **Every noun in the distractor phrase
-has the opposite number of the subject**, and so has the verb of an object relative
-clause, e.g. for ``k = 8``::
+are ... barking" the verb agrees with a noun many words back, and the noun in between
+does not count. Here each sentence prefix is "the dog(s)" followed by a distractor of
+exactly ``k`` words, and the model reads the prefix and predicts the verb that comes
+next: "is" or "are" (many-to-one). The distractor is English phrase structure over a
+fixed vocabulary, phrases of 3 to 5 words chained one after the other: prepositional
+phrases ("near the boys", "behind the old sheep"), object relative clauses ("that the
+girls watched") and subject relative clauses ("that chased the deer"). One of its
+phrases, drawn at random, holds the attractor: a noun of **the opposite number** to the
+subject's. The nouns of the other phrases have no number ("sheep", "deer", "fish",
+"aircraft", ...), and the verbs are in the past tense, which has none either. E.g. for
+``k = 8``::
 
-    the dogs near the car that the girl watches ...   -> are
-    the teacher that saw the mice behind the trees ... -> is
+    the teacher under the aircraft that the young women saw ...  -> is
+    the dogs that chased the old trout beside the girl ...       -> are
 
-So shortcuts fail: the last noun before the verb is always of the wrong number, and a
-bag of words cannot know which of the nouns is the subject (with one distractor phrase
-it sees one singular and one plural noun either way). What decides is the number of the
-second word, ``k`` words back: a network has to carry it through the phrase, and its
-training has to carry the error signal back as far.
+So the shortcuts fail. The nearest noun with a number before the verb is always the
+attractor, of the wrong number. A bag of words cannot tell which of the two nouns with
+a number is the subject: every prefix with ``k > 0`` holds one singular and one plural
+noun, drawn from the same list. (Had every noun of the distractor the opposite number,
+a bag of words would learn that the rarer number is the subject's whenever the
+distractor holds two nouns or more: in an earlier draft of this example, trained on all
+distances mixed, it scored 0.99 to 1.00 for ``k >= 8`` and 0 at ``k = 0``.) What decides is the number of the second word, ``k`` words back: a network
+has to carry it past the attractor, and its training has to carry the error signal back
+as far.
 
-Compared at each distance ``k`` on held-out sentences not seen in training (trained on
-all distances mixed):
+One model per distance, each trained on prefixes of that distance only (so the error
+signal has to travel ``k`` steps from the start of training; 400 training prefixes per
+distance, balanced), scored on 200 held-out prefixes not seen in training:
 
-* Elman RNN, LSTM and GRU reading token ids (``TextSequencer`` + ``embedding_dim``),
-  each with gradient clipping (``clip_norm=1.0``) and without (``clip_norm=None``);
-* an echo state network (``cell_type="esn"``) reading one-hot tokens, its ridge
-  ``alpha`` chosen on a validation split of the training sentences;
+* Elman RNN, LSTM and GRU reading token ids (``TextSequencer`` + ``embedding_dim=16``,
+  32 units, Adam, 20 epochs), each with gradient clipping (``clip_norm=1.0``) and
+  without (``clip_norm=None``), 2 seeds each;
+* an echo state network (``cell_type="esn"``, 400 units) reading one-hot tokens, its
+  ridge ``alpha`` and ``spectral_radius`` chosen on a validation quarter of the
+  training prefixes;
 * ``LogisticRegression`` on a bag of words (counts of the words of the prefix);
-* the last-noun heuristic (the verb agrees with the nearest noun before it).
+* the last-noun heuristic (the verb agrees with the nearest noun that has a number).
 
 ``grad_norm_curve_`` (the mean gradient norm of each epoch, before clipping) of the
-trained cells is plotted beside the accuracies; the figure is written to
-``long_range_agreement.png``.
+trained cells at the longest distance is plotted beside the accuracies; the figure is
+written to ``long_range_agreement.png``.
 
-Run: ``python examples/long_range_agreement.py`` (about 5 minutes on 2 cores);
-``--quick`` trains on fewer sentences for fewer epochs with distances up to 8 (under a
-minute).
+Run: ``python examples/long_range_agreement.py`` (k = 0, 8, 16, 32, 64, 128; RUNTIME);
+``--quick`` trains on 200 prefixes per distance, for 10 epochs and one seed, at k = 0,
+8 and 32 (10 s of CPU time, 44 s wall clock under load from other jobs).
 
 Measured (full run; RESULTS_SETUP; Intel(R) Xeon(R) Processor, 2 cores shared with
 other jobs, so the fit times are under load)::
