@@ -2,10 +2,11 @@
 
 A one-to-many task: each input is one 8x8 image of a handwritten digit (scikit-learn's
 ``load_digits``), each output the digit's English name spelled one character at a time
-("zero", "one", ..., "nine": three to five letters). ``SeqToSeqRNN(mode=
-"encoder_decoder")`` reads the image with a GRU encoder, and a GRU decoder started from
-the encoder's final state writes the letters, feeding each one back in, until it emits
-its end-of-sequence symbol: the output length is the model's own choice.
+("zero", "one", ..., "nine": three to five letters).
+``SeqToSeqRNN(mode="encoder_decoder")`` reads the image with a GRU encoder, and a GRU
+decoder started from the encoder's final state writes the letters, feeding each one back
+in, until it emits its end-of-sequence symbol: the output length is the model's own
+choice.
 
 How an image is passed. ``X`` is a 3-D array ``(n_samples, n_timesteps, n_features)``:
 
@@ -15,7 +16,13 @@ How an image is passed. ``X`` is a 3-D array ``(n_samples, n_timesteps, n_featur
   row by row, top to bottom, and its state after the eighth row starts the decoder.
 
 (A 2-D array ``(n_samples, 64)`` would be read as 64 steps of one pixel each.) The
-targets are a list of character arrays, ``[np.array(list("zero")), ...]``.
+targets are a list of character arrays, one per image::
+
+    digits = load_digits()
+    X = digits.images.reshape(-1, 1, 64) / 16   # or .reshape(-1, 8, 8): row by row
+    y = [np.array(list(DIGIT_NAMES[d])) for d in digits.target]   # ['z' 'e' 'r' 'o'], ...
+    model = SeqToSeqRNN(mode="encoder_decoder").fit(X, y)
+    model.predict(X[:2])   # the words' characters (a list when their lengths differ)
 
 Baselines in the same run, scored the same way on the same held-out images:
 

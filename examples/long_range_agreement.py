@@ -102,6 +102,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ParameterGrid, train_test_split
+from sklearn.utils import check_random_state
 
 from skrnn import RNNClassifier
 from skrnn.preprocessing import TextSequencer
@@ -196,8 +197,7 @@ def make_agreement(n_per_distance, distances, random_state=None):
     labels : ndarray of str, "is" or "are"
     k : ndarray of int, the distance of each prefix
     """
-    rng = np.random.RandomState(random_state) if not isinstance(
-        random_state, np.random.RandomState) else random_state
+    rng = check_random_state(random_state)
     prefixes, labels, ks = [], [], []
     for k in distances:
         for i in range(n_per_distance):
@@ -209,7 +209,7 @@ def make_agreement(n_per_distance, distances, random_state=None):
 
 
 def last_noun_guess(prefixes):
-    """The verb that agrees with the last noun of each prefix."""
+    """The verb that agrees with the last noun that has a number, in each prefix."""
     return np.array([LABELS[[NOUN_NUMBER[w] for w in p.split() if w in NOUN_NUMBER][-1]]
                      for p in prefixes])
 
