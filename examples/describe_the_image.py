@@ -1,4 +1,5 @@
-"""Describe the image: a digit's picture in, its name out, letter by letter.
+"""Describe the image: a digit's picture in, its name out, letter by letter
+========================================================================
 
 A one-to-many task: each input is one 8x8 image of a handwritten digit (scikit-learn's
 ``load_digits``), each output the digit's English name spelled one character at a time
@@ -162,7 +163,8 @@ def plot(images, words, true_words, path, n_shown=24, n_errors=8):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Describe the image: a digit's picture in, its name out")
     parser.add_argument("--quick", action="store_true",
                         help="one seed per layout, fewer epochs (a CI-sized run)")
     args = parser.parse_args(argv)

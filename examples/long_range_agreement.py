@@ -1,4 +1,5 @@
 """Long-range agreement: is it "the dogs ... are" or "the dog ... is"?
+===================================================================
 
 The hard case for vanishing gradients in the lecture: in "The dogs in the neighbourhood
 are ... barking" the verb agrees with a noun many words back, and the noun in between
@@ -289,7 +290,8 @@ BASELINES = ("bag of words + LogisticRegression", "last-noun heuristic")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Long-range subject-verb agreement across a distractor")
     parser.add_argument("--quick", action="store_true",
                         help="fewer distances, prefixes, epochs and seeds (a CI run)")
     args = parser.parse_args(argv)
