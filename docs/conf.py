@@ -100,6 +100,8 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "min_reported_time": 1,
+    # the computation-times pages load DataTables from a CDN: the site stays offline
+    "write_computation_times": False,
     "matplotlib_animations": False,
     "show_signature": False,
     "doc_module": ("skrnn",),

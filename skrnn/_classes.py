@@ -213,7 +213,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         score : float
-            The score described above.
+            Mean accuracy (weighted by ``sample_weight`` when given).
         """
         with target_errors():
             y = _labels_1d(y)
@@ -372,7 +372,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Returns
         -------
         score : float
-            The score described above.
+            R² (weighted by ``sample_weight`` when given).
         """
         with target_errors():
             y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")

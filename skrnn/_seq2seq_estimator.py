@@ -640,7 +640,7 @@ class SeqToSeqRNN(BaseRNN):
         Returns
         -------
         score : float
-            The score described above.
+            R² or per-step accuracy, as described above.
         """
         seqs = self._validated_sequences(X)
         targets, _, _, _ = self._encode_targets(y, first_call=False, fitting=False)
