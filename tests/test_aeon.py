@@ -111,16 +111,18 @@ def test_random_state_none_keeps_the_estimators_own_seed():
     assert seeded.estimator.random_state == 7  # the parameter itself is left alone
 
 
-def test_default_estimator_is_the_benchmarked_pipeline():
-    X, y = _ragged(n=16)
-    clf = AeonRNNClassifier(random_state=0)
-    clf.set_params()  # no estimator: the default pipeline is built in fit
-    clf.fit(X, y)
-    steps = [type(step) for _, step in clf.estimator_.steps]
-    assert steps == [FrameStacker, StepwiseTransformer, RNNClassifier]
-    assert clf.estimator_[0].frame_length == "auto"
-    assert clf.estimator_[-1].random_state == 0
-    assert clf.estimator is None
+@pytest.mark.parametrize("adapter, model", [(AeonRNNClassifier, RNNClassifier),
+                                            (AeonRNNRegressor, RNNRegressor)])
+def test_default_estimator_is_the_benchmarked_pipeline(adapter, model):
+    X, labels = _ragged(n=16)
+    y = labels if model is RNNClassifier else np.linspace(0.0, 1.0, len(X))
+    fitted = adapter(random_state=0).fit(X, y)
+    steps = [type(step) for _, step in fitted.estimator_.steps]
+    assert steps == [FrameStacker, StepwiseTransformer, model]
+    assert fitted.estimator_[0].frame_length == "auto"
+    assert fitted.estimator_[1].transformer_.__class__ is StandardScaler
+    assert fitted.estimator_[-1].get_params() == model(random_state=0).get_params()
+    assert fitted.estimator is None
 
 
 # -------------------------------------------------------------------- unequal lengths
