@@ -130,13 +130,16 @@ def test_stream_training_batches_are_its_windows():
     assert rec.calls == _tree(2, [4, 4])
 
 
-def test_each_partial_fit_call_is_a_fit_of_one_epoch():
+@pytest.mark.parametrize("params, n_batches", [
+    (dict(batch_size=20), 3), (dict(cell_type="esn"), 1),
+])
+def test_each_partial_fit_call_is_a_fit_of_one_epoch(params, n_batches):
     X, y = _data()
     rec = Recorder()
-    clf = RNNClassifier(batch_size=20, **SMALL).set_callbacks(rec)
+    clf = RNNClassifier(**SMALL, **params).set_callbacks(rec)
     clf.partial_fit(X, y, classes=[0, 1])
     clf.partial_fit(X, y)
-    assert rec.calls == _tree(1, [3]) * 2
+    assert rec.calls == _tree(1, [n_batches]) * 2
     assert clf.n_iter_ == 2
     assert [f.n_iter_ for _, f in rec.fitted] == [1, 1, 2, 2]  # epoch, fit, epoch, fit
 
