@@ -84,7 +84,8 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         direction, and at every step the recurrent weights read the previous state
         times that mask (the state update and an LSTM's cell are not masked, as in
         Keras' ``recurrent_dropout``). With ``bptt_steps`` the mask stays the same in
-        every window of a batch. Training only.
+        every window of a batch (``SeqToSeqRNN(stream=True)`` steps the optimizer per
+        window: there each window draws new masks). Training only.
     input_noise : float, default=0.0
         Standard deviation of Gaussian noise added to every input value (or embedding
         vector entry) at every step during training only, a new draw each time. It is

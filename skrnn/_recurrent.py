@@ -9,6 +9,9 @@ Padded steps do not exist, so they can neither change a state nor receive a grad
 ragged batch costs time in proportion to its real steps. The backward direction of a
 bidirectional layer is the forward loop run on each sequence reversed within its own length
 (``Plan.reverse``, a row permutation that is its own inverse), so one loop serves both.
+Training noise that must stay the same at every step of a sequence (variational
+dropout) is one row per sequence, in the same sorted order: step ``t`` reads its first
+``batch_sizes[t]`` rows, as it reads the state buffers.
 """
 
 from typing import NamedTuple
