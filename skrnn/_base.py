@@ -137,6 +137,9 @@ class BaseRNN(*MIXINS, BaseEstimator):
         "bidirectional": ["boolean"],
         "pooling": [StrOptions(set(POOLINGS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_noise": [Interval(Real, 0, None, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -176,6 +179,9 @@ class BaseRNN(*MIXINS, BaseEstimator):
         bidirectional=False,
         pooling="last",
         dropout=0.0,
+        input_dropout=0.0,
+        recurrent_dropout=0.0,
+        input_noise=0.0,
         clip_norm=5.0,
         solver="adam",
         alpha=1e-4,
@@ -211,6 +217,9 @@ class BaseRNN(*MIXINS, BaseEstimator):
         self.bidirectional = bidirectional
         self.pooling = pooling
         self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.input_noise = input_noise
         self.clip_norm = clip_norm
         self.solver = solver
         self.alpha = alpha

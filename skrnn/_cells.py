@@ -148,13 +148,33 @@ def gate_derivatives(g, shift, out, tmp):
     out *= tmp
 
 
+# Recurrent dropout (``S["recurrent_mask"]``, the step's rows of one mask per sequence,
+# present in training only): the recurrent weights read the previous state times the
+# mask; the state update itself reads it unmasked, as Keras' ``recurrent_dropout`` does.
+def recurrent_input(hp, S):
+    """Return the previous state ``hp`` as the recurrent weights read it."""
+    mask = S.get("recurrent_mask")
+    if mask is None:
+        return hp
+    return np.multiply(hp, mask, out=S["masked"])
+
+
+def mask_recurrent_grad(d, S):
+    """Turn, in place, the gradient w.r.t. what the recurrent weights read into the
+    gradient w.r.t. the previous state.
+    """
+    mask = S.get("recurrent_mask")
+    if mask is not None:
+        d *= mask
+
+
 # --------------------------------------------------------------------------- Elman
 # The input projection is written straight into the rows of ``H``, which the step
 # activates in place; BPTT likewise turns ``dH`` into the pre-activation gradient in place.
 def _elman_forward(W, B, S, a, h, p, act):
     out = B["H"][h]
     s = S["hidden"]
-    np.matmul(B["H"][p], W["hhT"], out=s)
+    np.matmul(recurrent_input(B["H"][p], S), W["hhT"], out=s)
     out += s
     ACTIVATIONS[act](out, out=out)
 
@@ -164,6 +184,7 @@ def _elman_backward(W, B, D, S, a, h, p, dh, dp, act):
     s = S["hidden"]
     OUTPUT_DERIVATIVES[act](d, B["H"][h], s)
     np.matmul(d, W["hh"], out=s)
+    mask_recurrent_grad(s, S)
     D["H"][dp] += s
 
 
@@ -172,7 +193,7 @@ def _elman_backward(W, B, D, S, a, h, p, dh, dp, act):
 def _lstm_forward(W, B, S, a, h, p, act):
     g = B["A"][:, a]
     s = S["gates"]
-    np.matmul(B["H"][p], W["hh3"], out=s)
+    np.matmul(recurrent_input(B["H"][p], S), W["hh3"], out=s)
     g += s
     np.tanh(g, out=g)
     sigmoid = g[:3]
@@ -216,6 +237,7 @@ def _lstm_backward(W, B, D, S, a, h, p, dh, dp, act):
     back = S["gates"]
     np.matmul(g, W["hh3_back"], out=back)
     np.add.reduce(back, axis=0, out=tmp)  # (np.sum's Python wrapper costs ~2 us a call)
+    mask_recurrent_grad(tmp, S)
     D["H"][dp] += tmp
 
 
@@ -225,7 +247,7 @@ def _gru_forward(W, B, S, a, h, p, act):
     g = B["A"][a]
     s = S["gates"]
     hp = B["H"][p]
-    np.matmul(hp, W["hhT"], out=s)
+    np.matmul(recurrent_input(hp, S), W["hhT"], out=s)
     rz = g[:, : 2 * H]
     rz += s[:, : 2 * H]
     np.tanh(rz, out=rz)
@@ -270,6 +292,7 @@ def _gru_backward(W, B, D, S, a, h, p, dh_rows, dp, act):
     dah[:, : 2 * H] = g[:, : 2 * H]
     dah[:, 2 * H :] = hn
     np.matmul(dah, W["hh"], out=tmp)
+    mask_recurrent_grad(tmp, S)
     D["H"][dp] += tmp
 
 

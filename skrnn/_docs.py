@@ -34,7 +34,8 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         ``learning_rate_min``, ``max_iter``, ``shuffle``, ``tol``,
         ``momentum``, ``nesterovs_momentum``, ``early_stopping``,
         ``validation_fraction``, ``beta_1``, ``beta_2``, ``epsilon``,
-        ``n_iter_no_change``), ``clip_norm``, ``dropout``, ``bptt_steps`` and
+        ``n_iter_no_change``), ``clip_norm``, ``dropout``, ``input_dropout``,
+        ``recurrent_dropout``, ``input_noise``, ``bptt_steps`` and
         ``pooling`` (its readout always reads the last and the mean state); it
         refuses ``bidirectional=True``, ``embedding_dim`` and more than one layer.
         ``partial_fit`` is available with any ``solver``. In ``SeqToSeqRNN`` the ESN
@@ -69,7 +70,27 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         Ignored by ``SeqToSeqRNN`` and by "esn".
     dropout : float in [0, 1), default=0.0
         Dropout rate on the input of every recurrent layer above the first and on the
-        features the output layer reads, during training only.
+        features the output layer reads, during training only; a new mask at every
+        step.
+    input_dropout : float in [0, 1), default=0.0
+        Variational dropout (Gal & Ghahramani, 2016) on the input of the first
+        recurrent layer (the features, or the embedding vectors): each training
+        sequence draws one mask of its input features, used at all its steps (Keras'
+        ``dropout``). Training only; like ``dropout``, the kept values are scaled by
+        ``1 / (1 - input_dropout)``, so nothing changes at predict time.
+    recurrent_dropout : float in [0, 1), default=0.0
+        Variational dropout on the recurrent connections of every layer and direction:
+        each training sequence draws one mask of the hidden units per layer and
+        direction, and at every step the recurrent weights read the previous state
+        times that mask (the state update and an LSTM's cell are not masked, as in
+        Keras' ``recurrent_dropout``). With ``bptt_steps`` the mask stays the same in
+        every window of a batch (``SeqToSeqRNN(stream=True)`` steps the optimizer per
+        window: there each window draws new masks). Training only.
+    input_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to every input value (or embedding
+        vector entry) at every step during training only, a new draw each time. It is
+        on the scale of the inputs: use it on standardised features (for example after
+        ``StepwiseTransformer(StandardScaler())``).
     clip_norm : float or None, default=5.0
         Rescale each mini-batch gradient so that its global L2 norm (over all
         parameters) is at most this; None disables clipping. Not used by "lbfgs".

@@ -241,7 +241,7 @@ def output_layer_grad(
 
 def backprop_windows(
     params, grads, grad_flat, spec, batch, head, *, dropout=0.0, rng=None,
-    bptt_steps=None, workspace=None, initial=None, final=None,
+    bptt_steps=None, workspace=None, initial=None, final=None, noise=None,
 ):
     """Run (truncated) BPTT of one batch, window by window; the one loop of every
     objective that reads the recurrent stack's outputs.
@@ -260,9 +260,14 @@ def backprop_windows(
     into them (truncated BPTT of a stream carries them detached from the window
     before). ``final``, when a list, receives each sequence's states after its last
     step in the same layout (copies), so a caller can carry them on.
+
+    ``noise`` (a :class:`~skrnn._recurrent.TrainingNoise`, with ``rng``) is drawn once
+    per batch: its per-sequence masks stay the same in every window.
     """
-    X = embed(params, batch.X)
     layers = params.layers(spec)
+    X, variational = rec.perturb_inputs(
+        noise, rng, embed(params, batch.X), layers, len(batch.plan.lengths)
+    )
     n_table = emb.table_size(spec)
     windows = rec.bptt_windows(batch.plan, bptt_steps)
     first = next(windows)
@@ -279,6 +284,7 @@ def backprop_windows(
         cache = rec.stack_forward(
             spec.cell_type, layers, X[win.rows], win.plan, activation=spec.activation,
             dropout=dropout, rng=rng, h0=carried, workspace=workspace,
+            variational=variational,
         )
         if final is not None:
             rec.record_final_states(final, cache, win)
@@ -306,7 +312,7 @@ def backprop_windows(
 def loss_grad(
     params, grads, spec, batch, Y, sample_weight, loss, *, alpha=0.0, reg_mask=None,
     flat=None, grad_flat=None, dropout=0.0, rng=None, bptt_steps=None,
-    embedding_grad=None, workspace=None,
+    embedding_grad=None, workspace=None, noise=None,
 ):
     """Loss of one batch and its gradient, written into ``grads`` (views of ``grad_flat``).
 
@@ -317,7 +323,8 @@ def loss_grad(
     "last" readout (``spec.pooling``) can be truncated; the others raise ValueError.
 
     ``workspace`` (a :class:`~skrnn._recurrent.Workspace`) lends the recurrent buffers,
-    reused from one batch to the next by a training loop.
+    reused from one batch to the next by a training loop. ``noise`` (with ``rng``) is
+    the training noise of :func:`backprop_windows`.
 
     With an embedding, passing ``embedding_grad`` (a :class:`~skrnn._embedding.RowGradient`)
     keeps the table's gradient row-sparse there and leaves ``grads.embedding`` untouched;
@@ -346,7 +353,7 @@ def loss_grad(
 
     total, dX = backprop_windows(
         params, grads, grad_flat, spec, batch, head, dropout=dropout, rng=rng,
-        bptt_steps=bptt_steps, workspace=workspace,
+        bptt_steps=bptt_steps, workspace=workspace, noise=noise,
     )
     return embedding_and_l2(
         total / sw_sum, params, grads, batch.X, dX, flat, grad_flat, reg_mask, alpha,

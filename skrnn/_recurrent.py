@@ -9,6 +9,9 @@ Padded steps do not exist, so they can neither change a state nor receive a grad
 ragged batch costs time in proportion to its real steps. The backward direction of a
 bidirectional layer is the forward loop run on each sequence reversed within its own length
 (``Plan.reverse``, a row permutation that is its own inverse), so one loop serves both.
+Training noise that must stay the same at every step of a sequence (variational
+dropout) is one row per sequence, in the same sorted order: step ``t`` reads its first
+``batch_sizes[t]`` rows, as it reads the state buffers.
 """
 
 from typing import NamedTuple
@@ -201,11 +204,15 @@ def _initial_state(B, name, n0, h0):
 
 def direction_forward(
     cell_type, p, X_in, plan, activation="tanh", h0=None, workspace=None, key=(),
+    recurrent_mask=None,
 ):
     """Run one direction of one layer over a packed batch; returns its buffers.
 
     ``B["H"][plan.n_initial:]`` is the (N, H) output, row-aligned with ``X_in``. With a
     :class:`Workspace`, the buffers are its arrays named ``key + (buffer name,)``.
+    ``recurrent_mask`` (at least ``plan.n_initial`` rows of H, sorted order) multiplies
+    the previous state where the recurrent weights read it, the same row of it at every
+    step of a sequence (see :func:`variational_masks`).
     """
     cell = CELLS[cell_type]
     layout = LAYOUTS[cell.layout]
@@ -230,6 +237,9 @@ def direction_forward(
         "hidden": np.empty((n0, H), dtype=dtype),
     }
     S.update((name, W[name]) for name in cell.row_factors)
+    if recurrent_mask is not None:
+        S["recurrent_mask"] = recurrent_mask[:n0]
+        S["masked"] = np.empty((n0, H), dtype=dtype)
     step = cell.forward_step
     cuts = step_rows(S, plan.batch_sizes.tolist())
     for a, h, prev, S_t in zip(plan.a_rows, plan.h_rows, plan.p_rows, cuts, strict=True):
@@ -286,7 +296,7 @@ def chunks(plan, max_rows):
 
 def direction_backward(
     cell_type, p, X_in, B, plan, grads, dH=None, d_final=None, activation="tanh",
-    need_dx=True, workspace=None, max_rows=None,
+    need_dx=True, workspace=None, max_rows=None, recurrent_mask=None,
 ):
     """BPTT through one direction of one layer.
 
@@ -299,10 +309,12 @@ def direction_backward(
 
     The steps are walked backward in chunks of at most ``max_rows`` (default
     ``CHUNK_ROWS``) packed rows (see :func:`chunks` and :func:`backward_chunk`). The
-    result does not depend on ``max_rows`` beyond rounding.
+    result does not depend on ``max_rows`` beyond rounding. ``recurrent_mask`` is the
+    one the forward pass used.
     """
     run = BackwardRun(
         cell_type, p, X_in, B, plan, grads, d_final, activation, need_dx, workspace,
+        recurrent_mask,
     )
     dX = np.empty((plan.n_rows, X_in.shape[1]), dtype=X_in.dtype) if need_dx else None
     for t0, t1 in reversed(chunks(plan, max_rows or CHUNK_ROWS)):
@@ -321,7 +333,7 @@ class BackwardRun:
     """
 
     def __init__(self, cell_type, p, X_in, B, plan, grads, d_final, activation, need_dx,
-                 workspace):
+                 workspace, recurrent_mask=None):
         self.cell = CELLS[cell_type]
         self.layout = LAYOUTS[self.cell.layout]
         n0 = plan.n_initial
@@ -335,6 +347,9 @@ class BackwardRun:
         self.S["hidden"] = np.empty((n0, H), dtype=dtype)
         self.S["hidden2"] = np.empty((n0, H), dtype=dtype)
         self.S.update((name, self.W[name]) for name in self.cell.row_factors)
+        self.recurrent_mask = None
+        if recurrent_mask is not None:
+            self.recurrent_mask = self.S["recurrent_mask"] = recurrent_mask[:n0]
         self.p, self.X_in, self.B, self.plan, self.grads = p, X_in, B, plan, grads
         self.d_final, self.activation, self.need_dx = d_final, activation, need_dx
         self.workspace = workspace
@@ -392,9 +407,12 @@ def backward_chunk(run, t0, t1, dH):
              wp.p_rows[k], act)
     D["A"] = layout.rows(B["A"], rows) if cell.projection == "A" else D["H"][n0w:]
     # the weight gradients: one GEMM each (per gate block) over the chunk's steps
+    previous = _previous_states(B["H"], plan, rows)
+    if run.recurrent_mask is not None:
+        # the recurrent weights read each sequence's state times its mask row
+        previous = previous * run.recurrent_mask[plan.seq_index[rows]]
     layout.weight_grads(
-        cell, W, B, D, run.X_in[rows], _previous_states(B["H"], plan, rows), run.grads,
-        rows, run.written,
+        cell, W, B, D, run.X_in[rows], previous, run.grads, rows, run.written,
     )
     run.written = True
     run.carry = {name: D[name][:n0w].copy() for name in cell.state}
@@ -414,6 +432,7 @@ class StackCache(NamedTuple):
     inputs: list  # per layer: the (N, D_l) input the layer read (after dropout)
     buffers: list  # per layer: list of per-direction buffer dicts
     masks: list  # per layer: dropout mask applied to its input, or None
+    recurrent_masks: list | None = None  # [layer][direction]: see VariationalMasks
 
 
 def dropout_mask(rng, shape, rate, dtype):
@@ -422,27 +441,96 @@ def dropout_mask(rng, shape, rate, dtype):
     return keep.astype(dtype) / dtype.type(1.0 - rate)
 
 
+class VariationalMasks(NamedTuple):
+    """Dropout masks drawn once per sequence and applied at every one of its steps
+    (variational dropout, Gal & Ghahramani 2016), rows in the batch's sorted order.
+
+    ``inputs`` (B, D) multiplies the stack's input (every step of sequence ``i`` by
+    row ``i``), or is None; ``recurrent[l][d]`` (B, H_l) multiplies the previous state
+    where the recurrent weights of layer ``l``, direction ``d`` read it (the state
+    itself, the gates' other inputs and the LSTM cell are not masked), or is None. A
+    window of truncated BPTT reads the first rows: its sequences are the batch's first.
+    """
+
+    inputs: np.ndarray | None
+    recurrent: list | None
+
+
+class TrainingNoise(NamedTuple):
+    """What training perturbs besides the per-step ``dropout``: the rates of the
+    :class:`VariationalMasks` and the standard deviation of Gaussian noise added to
+    every input value (a new draw at every step).
+    """
+
+    input_dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    input_noise: float = 0.0
+
+
+def perturb_inputs(noise, rng, X, layers, n_sequences):
+    """Draw a batch's training noise: return the stack's input ``X`` plus Gaussian noise
+    (a new array; ``X`` itself when there is none) and its :class:`VariationalMasks`
+    (or None). ``noise`` None, or all of it 0, draws nothing.
+    """
+    if noise is None or rng is None:
+        return X, None
+    masks = variational_masks(
+        rng, layers, n_sequences, X.shape[1], noise.input_dropout,
+        noise.recurrent_dropout, X.dtype,
+    )
+    if noise.input_noise:
+        X = X + (noise.input_noise * rng.standard_normal(X.shape)).astype(X.dtype)
+    return X, masks
+
+
+def variational_masks(rng, layers, n_sequences, input_size, input_rate, recurrent_rate,
+                      dtype):
+    """Draw the :class:`VariationalMasks` of a batch of ``n_sequences``; None when both
+    rates are 0 (nothing is drawn, so the random stream is that of a model without).
+    """
+    if not (input_rate or recurrent_rate):
+        return None
+    dtype = np.dtype(dtype)
+    inputs = None
+    if input_rate:
+        inputs = dropout_mask(rng, (n_sequences, input_size), input_rate, dtype)
+    recurrent = None
+    if recurrent_rate:
+        recurrent = [
+            [dropout_mask(rng, (n_sequences, p["weight_hh"].shape[1]), recurrent_rate,
+                          dtype) for p in directions]
+            for directions in layers
+        ]
+    return VariationalMasks(inputs, recurrent)
+
+
 def stack_forward(
     cell_type, layers, X, plan, *, activation="tanh", dropout=0.0, rng=None, h0=None,
-    reverse=None, workspace=None,
+    reverse=None, workspace=None, variational=None,
 ):
     """Forward through stacked (and possibly bidirectional) layers.
 
     ``layers[l][d]`` holds the parameters of layer ``l``, direction ``d`` (0 forward,
     1 backward). Dropout (when ``rng`` is given, i.e. training) is applied to the input of
-    every layer above the first. ``h0[l][d]`` optionally gives initial states. Returns the
-    cache; :func:`stack_output` and :func:`stack_final` read it. With a
+    every layer above the first, a new mask at every step. ``variational`` (optional
+    :class:`VariationalMasks`, training only) masks the stack's input and the recurrent
+    connections with one mask per sequence. ``h0[l][d]`` optionally gives initial states.
+    Returns the cache; :func:`stack_output` and :func:`stack_final` read it. With a
     :class:`Workspace`, the cache lives in its buffers (valid until its next use).
     """
     n_dirs = len(layers[0])
     if n_dirs == 2 and reverse is None:
         reverse = plan.reverse
     inputs, buffers, masks = [], [], []
+    recurrent = None if variational is None else variational.recurrent
     x = X
     for li, directions in enumerate(layers):
         mask = None
         if li > 0 and rng is not None and dropout > 0:
             mask = dropout_mask(rng, x.shape, dropout, x.dtype)
+            x = x * mask
+        if li == 0 and variational is not None and variational.inputs is not None:
+            mask = variational.inputs[plan.seq_index]  # each row: its sequence's mask
             x = x * mask
         runs = []
         for d, p in enumerate(directions):
@@ -450,12 +538,13 @@ def stack_forward(
             h0_ld = None if h0 is None else h0[li][d]
             runs.append(direction_forward(
                 cell_type, p, x_d, plan, activation, h0_ld, workspace, ("layer", li, d),
+                None if recurrent is None else recurrent[li][d],
             ))
         inputs.append(x)
         buffers.append(runs)
         masks.append(mask)
         x = _direction_outputs(runs, plan, reverse)
-    return StackCache(inputs, buffers, masks)
+    return StackCache(inputs, buffers, masks, recurrent)
 
 
 def _direction_outputs(runs, plan, reverse):
@@ -543,6 +632,7 @@ def stack_backward(
             dx, d0 = direction_backward(
                 cell_type, p, x_d, cache.buffers[li][d], plan, grads[li][d], dH,
                 d_finals[li][d], activation, want_dx, workspace,
+                recurrent_mask=_recurrent_mask(cache, li, d),
             )
             d_initial[li].append(d0)
             if want_dx:
@@ -570,6 +660,7 @@ def _stack_backward_by_chunks(
         BackwardRun(
             cell_type, layers[li][0], cache.inputs[li], cache.buffers[li][0], plan,
             grads[li][0], d_finals[li][0], activation, need_dx or li > 0, workspace,
+            _recurrent_mask(cache, li, 0),
         )
         for li in range(len(layers))
     ]
@@ -586,6 +677,11 @@ def _stack_backward_by_chunks(
         if need_dx:
             dX[rows] = d
     return dX, [[run.carry] for run in runs]
+
+
+def _recurrent_mask(cache, layer, direction):
+    masks = cache.recurrent_masks
+    return None if masks is None else masks[layer][direction]
 
 
 def _add_state_grads(d_final, d_states):

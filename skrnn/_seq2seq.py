@@ -194,7 +194,7 @@ def check_aligned_lengths(input_lengths, target_lengths, where="y"):
 def aligned_loss_grad(
     params, grads, spec, batch, targets, sample_weight, loss, *, alpha=0.0,
     reg_mask=None, flat=None, grad_flat=None, dropout=0.0, rng=None, bptt_steps=None,
-    embedding_grad=None, workspace=None, initial=None, final=None,
+    embedding_grad=None, workspace=None, initial=None, final=None, noise=None,
 ):
     """Loss of one batch of an aligned (per-step) model and its gradient.
 
@@ -205,7 +205,8 @@ def aligned_loss_grad(
     both as in :func:`skrnn._network.loss_grad`. ``initial`` (constant initial states)
     and ``final`` (a list receiving the final states) are those of
     :func:`skrnn._network.backprop_windows`: a stream's window starts from the state
-    its previous window ended in.
+    its previous window ended in. ``noise`` is the training noise of
+    :func:`skrnn._network.backprop_windows`.
     """
     rows, owner = target_rows(batch.plan, targets.lengths)
     sw = None if sample_weight is None else sample_weight[owner]
@@ -229,6 +230,7 @@ def aligned_loss_grad(
     total, dX = net.backprop_windows(
         params, grads, grad_flat, spec, batch, head, dropout=dropout, rng=rng,
         bptt_steps=bptt_steps, workspace=workspace, initial=initial, final=final,
+        noise=noise,
     )
     return net.embedding_and_l2(
         total / denominator, params, grads, batch.X, dX, flat, grad_flat, reg_mask,
@@ -319,12 +321,17 @@ def _encoder_state_grads(d_initial, enc_final, dec_order):
     return out
 
 
-def _encoder_decoder_forward(params, spec, batch, target_lengths, dec_inputs, dropout, rng):
+def _encoder_decoder_forward(
+    params, spec, batch, target_lengths, dec_inputs, dropout, rng, noise=None
+):
     enc, dec = spec.encoder, spec.decoder
-    X = net.embed(params.encoder, batch.X)
+    X, enc_masks = rec.perturb_inputs(
+        noise, rng, net.embed(params.encoder, batch.X), params.encoder.layers(enc),
+        len(batch.plan.lengths),
+    )
     enc_cache = rec.stack_forward(
         enc.cell_type, params.encoder.layers(enc), X, batch.plan,
-        activation=enc.activation, dropout=dropout, rng=rng,
+        activation=enc.activation, dropout=dropout, rng=rng, variational=enc_masks,
     )
     enc_final = rec.final_states(enc_cache, batch.plan)
     dec_order = rec.sort_by_length(target_lengths)
@@ -334,10 +341,17 @@ def _encoder_decoder_forward(params, spec, batch, target_lengths, dec_inputs, dr
     packed_to_target = starts[dec_order][dec_plan.seq_index] + dec_plan.time_index
     dec_rows = np.empty_like(packed_to_target)
     dec_rows[packed_to_target] = np.arange(len(packed_to_target))
+    # the decoder reads targets, not X: of the training noise, only recurrent dropout
+    dec_masks = None
+    if noise is not None and rng is not None:
+        dec_masks = rec.variational_masks(
+            rng, params.decoder.layers(dec), len(dec_order), dec_inputs.shape[1], 0.0,
+            noise.recurrent_dropout, dec_inputs.dtype,
+        )
     dec_cache = rec.stack_forward(
         dec.cell_type, params.decoder.layers(dec), dec_inputs[packed_to_target], dec_plan,
         activation=dec.activation, dropout=dropout, rng=rng,
-        h0=_decoder_initial_states(enc_final, dec_order),
+        h0=_decoder_initial_states(enc_final, dec_order), variational=dec_masks,
     )
     run = _EncoderDecoderRun(enc_cache, dec_cache, dec_plan, dec_order, dec_rows)
     return run, enc_final
@@ -371,14 +385,16 @@ def scheduled_inputs(params, spec, batch, targets, loss, ratio, rng):
 def encoder_decoder_loss_grad(
     params, grads, spec, batch, targets, sample_weight, loss, *, alpha=0.0,
     reg_mask=None, flat=None, grad_flat=None, dropout=0.0, rng=None, dec_inputs=None,
-    teacher_forcing_ratio=1.0, embedding_grad=None,
+    teacher_forcing_ratio=1.0, embedding_grad=None, noise=None,
 ):
     """Loss of one batch of an encoder–decoder and its gradient in ``grad_flat``.
 
     ``targets`` (sorted batch order) hold every decoder output step (an end-of-sequence
     row included for categorical outputs). ``dec_inputs`` (target order) are the decoder's
     inputs; by default those of :func:`scheduled_inputs` with ``teacher_forcing_ratio``
-    (1: full teacher forcing). Normalised like :func:`aligned_loss_grad`.
+    (1: full teacher forcing). Normalised like :func:`aligned_loss_grad`. ``noise``
+    (with ``rng``): the training noise of the encoder's input and recurrent dropout
+    in both stacks (see :func:`skrnn._recurrent.perturb_inputs`).
     """
     if dec_inputs is None:
         dec_inputs = scheduled_inputs(
@@ -386,7 +402,7 @@ def encoder_decoder_loss_grad(
         )
     enc, dec = spec.encoder, spec.decoder
     run, enc_final = _encoder_decoder_forward(
-        params, spec, batch, targets.lengths, dec_inputs, dropout, rng
+        params, spec, batch, targets.lengths, dec_inputs, dropout, rng, noise
     )
     sw = step_weights(targets.lengths, sample_weight, targets.data.dtype)
     denominator = float(len(targets.data)) if sw is None else float(sw.sum())

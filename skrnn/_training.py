@@ -59,6 +59,9 @@ class FitConfig(NamedTuple):
     clip_norm: float | None = 5.0
     alpha: float = 1e-4
     dropout: float = 0.0
+    input_dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    input_noise: float = 0.0
     bptt_steps: int | None = None
     momentum: float = 0.9
     nesterovs_momentum: bool = True
@@ -68,6 +71,13 @@ class FitConfig(NamedTuple):
     verbose: bool = False
     teacher_forcing_ratio: float = 1.0  # encoder–decoders only
     stream: bool = False  # aligned per-step targets only: see ``_streams``
+
+    @property
+    def noise(self):
+        """The training noise the loss functions draw (``_recurrent.TrainingNoise``)."""
+        return rec.TrainingNoise(
+            self.input_dropout, self.recurrent_dropout, self.input_noise
+        )
 
     @classmethod
     def from_params(cls, params):
@@ -257,7 +267,7 @@ def batch_loss_grad(config, trainer, problem, index, rng, sparse=False, **states
     return loss_grad(
         trainer.params, trainer.grads, problem.spec, batch, problem.Y[batch.order], sw,
         problem.loss, alpha=config.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
-        grad_flat=trainer.grad_flat, dropout=config.dropout, rng=rng,
+        grad_flat=trainer.grad_flat, dropout=config.dropout, rng=rng, noise=config.noise,
         embedding_grad=trainer.embedding_grad if sparse else None, **kwargs,
     )
 
