@@ -35,7 +35,8 @@ from . import _network as net
 from . import _recurrent as rec
 from . import _seq2seq as s2s
 from . import _streams as streams
-from ._embedding import RowGradient
+from ._embedding import RowGradient, freeze_rows
+from ._embedding import table_size as emb_table_size
 from ._input import Sequences, stacked
 from ._optim import clip_by_global_norm, make_optimizer, optimizer_step
 from .exceptions import DivergenceError
@@ -71,6 +72,7 @@ class FitConfig(NamedTuple):
     verbose: bool = False
     teacher_forcing_ratio: float = 1.0  # encoder–decoders only
     stream: bool = False  # aligned per-step targets only: see ``_streams``
+    frozen_rows: tuple = ()  # (start, stop) ids of embedding rows never updated
 
     @property
     def noise(self):
@@ -264,12 +266,18 @@ def batch_loss_grad(config, trainer, problem, index, rng, sparse=False, **states
     if problem.objective in _WORKSPACE:
         kwargs["workspace"] = trainer.workspace
     kwargs.update(states)
-    return loss_grad(
+    embedding_grad = trainer.embedding_grad if sparse else None
+    loss = loss_grad(
         trainer.params, trainer.grads, problem.spec, batch, problem.Y[batch.order], sw,
         problem.loss, alpha=config.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
         grad_flat=trainer.grad_flat, dropout=config.dropout, rng=rng, noise=config.noise,
-        embedding_grad=trainer.embedding_grad if sparse else None, **kwargs,
+        embedding_grad=embedding_grad, **kwargs,
     )
+    if config.frozen_rows:
+        table_grad = trainer.grad_flat[: emb_table_size(problem.spec)]
+        table_grad = table_grad.reshape(problem.spec.n_tokens, -1)
+        freeze_rows(embedding_grad, config.frozen_rows, table_grad)
+    return loss
 
 
 def _check_finite(loss, norm, epoch):
@@ -300,18 +308,43 @@ def batch_size(config, n_samples, auto=200, what="samples"):
 def optimizer_update(config, trainer, optimizer, loss, norm, epoch):
     """One optimizer step from the gradient in ``trainer``; weights that it would make
     non-finite are put back and reported as a :class:`DivergenceError`.
+
+    With a row-sparse embedding gradient only the rows it touches are saved and
+    checked, so a step costs nothing in proportion to the vocabulary.
     """
     _check_finite(loss, norm, epoch)
-    np.copyto(trainer.backup, trainer.flat)
+    changed = _changed_parts(trainer)
+    saved = [part.copy() for part in changed()]
     optimizer_step(optimizer, trainer.flat, trainer.grad_flat, trainer.embedding_grad)
-    if not np.isfinite(trainer.flat).all():
-        np.copyto(trainer.flat, trainer.backup)
+    if not all(np.isfinite(part).all() for part in changed()):
+        _restore(trainer, saved)
         raise DivergenceError(
             f"Training diverged at epoch {epoch}: a step of learning rate "
             f"{optimizer['learning_rate']:g} made the weights overflow (gradient norm "
             f"{norm:.3g}). Set clip_norm (e.g. 1.0) or lower learning_rate_init; the "
             "estimator keeps its last finite weights."
         )
+
+
+def _changed_parts(trainer):
+    """Return a function listing the parts of ``trainer.flat`` one step changes: the
+    whole vector, or the dense block and the embedding rows of the sparse gradient.
+    """
+    sparse = trainer.embedding_grad
+    if sparse is None:
+        return lambda: [trainer.flat]
+    table = trainer.flat[: sparse.size].reshape(sparse.shape)
+    rows = sparse.rows
+    return lambda: [trainer.flat[sparse.size :], table[rows]]
+
+
+def _restore(trainer, saved):
+    sparse = trainer.embedding_grad
+    if sparse is None:
+        trainer.flat[...] = saved[0]
+        return
+    trainer.flat[sparse.size :] = saved[0]
+    trainer.flat[: sparse.size].reshape(sparse.shape)[sparse.rows] = saved[1]
 
 
 def run_epoch(config, trainer, problem, history, rng, events=None):
