@@ -5,6 +5,12 @@ never trained, so an id 0 inside a sequence reads as an all-zero input. Id 1 is 
 unknown token: ids beyond the fitted table, and ids that never occurred in the training
 data, are read as 1.
 
+A step may also be a *bag* of ids (subword pieces: a word id and hashed character
+n-gram ids, as fastText reads a word): token sequences are then ``(T, P)`` integer
+arrays whose rows are zero-padded bags, and a step's input is the mean of the rows of
+its non-zero ids (:func:`lookup`). Inside a bag, ids unseen in training are dropped
+(their rows were never trained); a bag left empty reads as the unknown id.
+
 A mini-batch touches only a few rows of the table, so its gradient is kept as those rows
 (:class:`RowGradient`) and the optimizers update only them; nothing per training step
 costs time in proportion to the vocabulary.
@@ -12,7 +18,10 @@ costs time in proportion to the vocabulary.
 Pure functions over numpy arrays; nothing here knows about scikit-learn.
 """
 
+from typing import NamedTuple
+
 import numpy as np
+import scipy.sparse as sp
 
 PADDING_ID = 0
 UNKNOWN_ID = 1
@@ -64,19 +73,82 @@ def vocabulary_size(ids):
 
 def mark_seen(seen, ids):
     """Set ``seen[i]`` for every id in ``ids`` that falls inside the table (in place)."""
+    if ids.ndim == 2:  # bags: mostly padding
+        ids = ids[ids != PADDING_ID]
     seen[ids[ids < len(seen)]] = True
     seen[:N_RESERVED] = True
     return seen
 
 
 def known_ids(ids, seen):
-    """``ids`` with each id outside the table or not ``seen`` replaced by the unknown id."""
+    """``ids`` with each id outside the table or not ``seen`` replaced by the unknown id.
+
+    In bags (2-D ``ids``), such ids are dropped (set to padding) instead, and a bag
+    with no id left reads as the unknown id.
+    """
     inside = ids < len(seen)
     keep = inside.copy()
     keep[inside] = seen[ids[inside]]
     if keep.all():
         return ids
-    return np.where(keep, ids, UNKNOWN_ID)
+    if ids.ndim == 1:
+        return np.where(keep, ids, UNKNOWN_ID)
+    bags = np.where(keep, ids, PADDING_ID)
+    emptied = ~bags.any(axis=1) & ids.any(axis=1)
+    bags[emptied, 0] = UNKNOWN_ID
+    return bags
+
+
+class Bags(NamedTuple):
+    """A mini-batch's bags of ids as the sparse matrix that averages their rows.
+
+    ``matrix[i, k]`` is ``1 / n_i`` when bag ``i`` (of ``n_i`` non-zero ids) holds
+    ``rows[k]``, counted as often as it holds it; an all-zero bag is a zero row.
+    Built once per batch (:func:`batch_ids`), read by the forward pass
+    (:func:`lookup`) and the backward pass (:func:`row_gradient`).
+    """
+
+    matrix: sp.csr_matrix  # (N, K) float64
+    rows: np.ndarray  # (K,) the sorted distinct non-zero ids
+
+
+def make_bags(bags):
+    """Return the :class:`Bags` of the (N, P) zero-padded bags of ids ``bags``.
+
+    Costs O(N P + nnz log nnz), nothing in the vocabulary.
+    """
+    nonzero = bags != PADDING_ID
+    counts = nonzero.sum(axis=1)
+    ids = bags[nonzero]  # row-major: the ids of bag 0, then of bag 1, ...
+    rows, columns = np.unique(ids, return_inverse=True)
+    weights = np.repeat(1.0 / np.maximum(counts, 1), counts)
+    indptr = np.zeros(len(bags) + 1, dtype=np.intp)
+    np.cumsum(counts, out=indptr[1:])
+    matrix = sp.csr_matrix(
+        (weights, columns.astype(np.intp, copy=False), indptr), shape=(len(bags), len(rows))
+    )
+    return Bags(matrix, rows)
+
+
+def batch_ids(X):
+    """Return a mini-batch's inputs as the network reads them: bags of token ids (2-D
+    integers) as :class:`Bags`, anything else (features, one id per step) unchanged.
+    """
+    if X.ndim == 2 and X.dtype.kind in "iu":
+        return make_bags(X)
+    return X
+
+
+def lookup(table, ids):
+    """Return the embedded input of token ids: ``table[ids]`` for one id per step
+    (N,), the mean of the rows of each bag's non-zero ids for bags (:class:`Bags` or
+    an (N, P) array).
+    """
+    if not isinstance(ids, Bags):
+        if ids.ndim == 1:
+            return table[ids]
+        ids = make_bags(ids)
+    return np.asarray(ids.matrix.astype(table.dtype) @ table[ids.rows])
 
 
 def row_gradient(ids, d_embedded):
@@ -84,8 +156,14 @@ def row_gradient(ids, d_embedded):
 
     Returns ``(rows, values)``: the sorted distinct ids other than padding, and the
     (K, D) summed gradient of each. Costs O(N log N) in the batch, nothing in the
-    vocabulary.
+    vocabulary. For bags (``ids`` of shape (N, P), read by :func:`lookup`) each id's
+    gradient is the sum, over the bags holding it, of the bag's gradient over its size.
     """
+    if not isinstance(ids, Bags) and ids.ndim == 2:
+        ids = make_bags(ids)
+    if isinstance(ids, Bags):
+        values = np.asarray(ids.matrix.T.astype(d_embedded.dtype) @ d_embedded)
+        return ids.rows, values
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))

@@ -519,7 +519,9 @@ def _check_non_negative(ids, where):
 
 
 def _trailing_padding_removed(ids, where):
-    nonzero = np.flatnonzero(ids)
+    """``ids`` (T,) or bags (T, P) without the trailing padding steps (all-zero rows)."""
+    steps = ids if ids.ndim == 1 else ids.any(axis=1)
+    nonzero = np.flatnonzero(steps)
     if nonzero.size == 0:
         raise ValueError(
             f"{where} holds only padding (token id 0): every sequence needs at least one "
@@ -528,26 +530,51 @@ def _trailing_padding_removed(ids, where):
     return ids[: nonzero[-1] + 1]
 
 
+def _padded_bags(arrays):
+    """Return the (T_i, P_i) bags of ``arrays`` stacked, zero-padded to one width."""
+    width = max(a.shape[1] for a in arrays)
+    out = np.zeros((sum(len(a) for a in arrays), width), dtype=_id_dtype(arrays))
+    start = 0
+    for a in arrays:
+        out[start : start + len(a), : a.shape[1]] = a
+        start += len(a)
+    return out
+
+
 def check_token_list(X, name, estimator_name, hint=""):
-    """Validate a list of 1-D token-id sequences into :class:`Sequences` of ids."""
+    """Validate a list of token-id sequences into :class:`Sequences` of ids.
+
+    Each sequence is 1-D (one id per step) or 2-D ``(T_i, P_i)`` (a zero-padded bag of
+    ids per step, see ``_embedding``); every sequence of ``X`` has the same form. Bags
+    are zero-padded to the widest one.
+    """
     if len(X) == 0:
         raise ValueError(f"{name} holds no sequences: found 0 samples.")
     arrays = []
     for i, x in enumerate(X):
         where = f"{name}[{i}]"
         ids = _as_token_ids(
-            read_array(x, where, "each sequence of token ids must be 1-D"), where,
-            estimator_name, hint,
+            read_array(x, where, "each sequence of token ids must be 1-D, or 2-D bags"),
+            where, estimator_name, hint,
         )
-        if ids.ndim != 1:
+        if ids.ndim not in (1, 2) or (arrays and ids.ndim != arrays[0].ndim):
+            first = arrays[0].ndim if arrays else ids.ndim
             raise ValueError(
-                f"{where} has shape {ids.shape}; each sequence of token ids must be 1-D."
+                f"{where} has shape {ids.shape}; each sequence of token ids must be 1-D "
+                "(one id per step) or 2-D (T_i, P_i) (a zero-padded bag of ids per step, "
+                f"e.g. subword pieces), the same for every sequence ({name}[0] is "
+                f"{first}-D)."
             )
+        if ids.ndim == 2 and ids.shape[1] == 0:
+            raise ValueError(f"{where} has shape {ids.shape}: bags of 0 ids.")
         _check_non_negative(ids, where)
         arrays.append(_trailing_padding_removed(ids, where))
     lengths = np.array([len(a) for a in arrays], dtype=np.intp)
     offsets = stacked(lengths)
-    data = np.concatenate(arrays).astype(_id_dtype(arrays), copy=False)
+    if arrays[0].ndim == 2:
+        data = _padded_bags(arrays)
+    else:
+        data = np.concatenate(arrays).astype(_id_dtype(arrays), copy=False)
     return Sequences(data, lengths, offsets)
 
 
@@ -561,25 +588,28 @@ def _id_dtype(arrays):
 def check_token_array(X, name, estimator_name, hint=""):
     """Validate a 2-D array of token ids padded with trailing zeros into :class:`Sequences`.
 
-    Row ``i`` is read up to its last non-zero id; an all-zero row is an error.
-    ``hint`` ends the message about non-integer ids.
+    Row ``i`` is read up to its last non-zero id; an all-zero row is an error. A 3-D
+    array ``(n_samples, max_length, P)`` holds bags of ids (see ``_embedding``), read up
+    to the last bag holding a non-zero id. ``hint`` ends the message about non-integer
+    ids.
     """
     ids = _as_token_ids(
         read_array(X, name, "token ids form a 2-D array or a list of 1-D arrays"), name,
         estimator_name, hint,
     )
-    if ids.ndim != 2:
+    if ids.ndim not in (2, 3):
         raise ValueError(
             f"{estimator_name} reads token ids as a 2-D array (n_samples, max_length) "
-            f"padded with 0, or as a list of 1-D id arrays; got an array with "
-            f"{ids.ndim} dimension(s)."
+            f"padded with 0, or as a list of 1-D id arrays (or bags of ids per step: a "
+            f"3-D array or a list of 2-D arrays); got an array with {ids.ndim} "
+            "dimension(s)."
         )
-    if ids.shape[0] == 0 or ids.shape[1] == 0:
+    if 0 in ids.shape:
         raise ValueError(f"Found {name} with shape {ids.shape}: no token ids.")
-    negative = np.flatnonzero((ids < 0).any(axis=1))
+    negative = np.flatnonzero((ids < 0).reshape(len(ids), -1).any(axis=1))
     if negative.size:
         _check_non_negative(ids[negative[0]], f"{name}[{negative[0]}]")
-    nonzero = ids != 0
+    nonzero = ids != 0 if ids.ndim == 2 else (ids != 0).any(axis=2)
     empty = np.flatnonzero(~nonzero.any(axis=1))
     if empty.size:
         raise ValueError(
@@ -598,7 +628,8 @@ def validate_token_sequences(estimator, X, *, reset):
     """Check token-id input (estimators with ``embedding_dim``) into :class:`Sequences`.
 
     ``X`` is a 2-D integer array padded with trailing zeros, or a list of 1-D integer
-    arrays. The returned ``data`` is the 1-D array of all ids. With ``reset``,
+    arrays; or the same with a bag of ids per step (3-D array, list of 2-D arrays).
+    The returned ``data`` is the 1-D array of all ids (2-D: all bags). With ``reset``,
     ``n_features_in_`` is set to 1: one token id per time step.
     """
     name = type(estimator).__name__

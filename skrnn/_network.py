@@ -164,7 +164,7 @@ def init_params(spec, rng, dtype):
 class Batch(NamedTuple):
     """A packed mini-batch: inputs in packed row order, samples in sorted order."""
 
-    X: np.ndarray  # (N, D) packed features, or (N,) packed token ids
+    X: np.ndarray  # (N, D) packed features, (N,) packed token ids, or _embedding.Bags
     plan: rec.Plan
     order: np.ndarray  # (B,) sample index (into the data set) of each sorted position
 
@@ -177,16 +177,16 @@ def make_batch(seqs, index):
     order = index[order_in_batch]
     plan = rec.make_plan(lengths[order_in_batch])
     rows = seqs.offsets[order][plan.seq_index] + plan.time_index
-    return Batch(seqs.data[rows], plan, order)
+    return Batch(emb.batch_ids(seqs.data[rows]), plan, order)
 
 
 def embed(params, X):
     """Return the recurrent stack's input: ``X`` itself, or the embedding rows of its
-    token ids.
+    token ids (the mean rows of its bags of ids, see ``_embedding.lookup``).
     """
     if params.embedding is None:
         return X
-    return params.embedding[X]
+    return emb.lookup(params.embedding, X)
 
 
 # --------------------------------------------------------------------------- forward

@@ -88,19 +88,27 @@ def _sgd_rows(state, table, rows, grad):
 
 
 def _adam_rows(state, table, rows, grad):
+    # in place on the gathered rows: with subword pieces a batch reads ~10^4 rows, and
+    # each pass over them costs as much as a recurrent layer's step
     b1, b2, t = state["beta_1"], state["beta_2"], state["t"]
     moments = state["table"]
     m = moments["m"][rows]
+    m -= grad  # b1 * m + (1 - b1) * g == b1 * (m - g) + g
     m *= b1
-    m += (1 - b1) * grad
+    m += grad
+    moments["m"][rows] = m
+    g2 = grad * grad
     v = moments["v"][rows]
+    v -= g2
     v *= b2
-    v += (1 - b2) * grad * grad
-    moments["m"][rows], moments["v"][rows] = m, v
+    v += g2
+    moments["v"][rows] = v
     lr = state["learning_rate"] * np.sqrt(1 - b2**t) / (1 - b1**t)
     np.sqrt(v, out=v)
     v += state["epsilon"]
-    table[rows] -= lr * m / v
+    np.divide(m, v, out=m)
+    m *= lr
+    table[rows] -= m
 
 
 # per solver: the update of the dense parameters, the "lazy" update of the embedding rows

@@ -263,18 +263,43 @@ def batch_size(config, n_samples, auto=200, what="samples"):
 def optimizer_update(config, trainer, optimizer, loss, norm, epoch):
     """One optimizer step from the gradient in ``trainer``; weights that it would make
     non-finite are put back and reported as a :class:`DivergenceError`.
+
+    With a row-sparse embedding gradient only the rows it touches are saved and
+    checked, so a step costs nothing in proportion to the vocabulary.
     """
     _check_finite(loss, norm, epoch)
-    np.copyto(trainer.backup, trainer.flat)
+    changed = _changed_parts(trainer)
+    saved = [part.copy() for part in changed()]
     optimizer_step(optimizer, trainer.flat, trainer.grad_flat, trainer.embedding_grad)
-    if not np.isfinite(trainer.flat).all():
-        np.copyto(trainer.flat, trainer.backup)
+    if not all(np.isfinite(part).all() for part in changed()):
+        _restore(trainer, saved)
         raise DivergenceError(
             f"Training diverged at epoch {epoch}: a step of learning rate "
             f"{optimizer['learning_rate']:g} made the weights overflow (gradient norm "
             f"{norm:.3g}). Set clip_norm (e.g. 1.0) or lower learning_rate_init; the "
             "estimator keeps its last finite weights."
         )
+
+
+def _changed_parts(trainer):
+    """Return a function listing the parts of ``trainer.flat`` one step changes: the
+    whole vector, or the dense block and the embedding rows of the sparse gradient.
+    """
+    sparse = trainer.embedding_grad
+    if sparse is None:
+        return lambda: [trainer.flat]
+    table = trainer.flat[: sparse.size].reshape(sparse.shape)
+    rows = sparse.rows
+    return lambda: [trainer.flat[sparse.size :], table[rows]]
+
+
+def _restore(trainer, saved):
+    sparse = trainer.embedding_grad
+    if sparse is None:
+        trainer.flat[...] = saved[0]
+        return
+    trainer.flat[sparse.size :] = saved[0]
+    trainer.flat[: sparse.size].reshape(sparse.shape)[sparse.rows] = saved[1]
 
 
 def run_epoch(config, trainer, problem, history, rng, events=None):

@@ -1,6 +1,7 @@
 """Text to sequences of token ids, with scikit-learn's own text analysis."""
 
 from collections import Counter
+from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
@@ -11,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._embedding import N_RESERVED, PADDING_ID, UNKNOWN_ID
 from .._input import check_token_array, check_token_list, is_sequence_list
+from ._pieces import piece_buckets
 
 PADDING_TOKEN = "<pad>"
 UNKNOWN_TOKEN = "<unk>"
@@ -92,6 +94,25 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     truncate : {"end", "start"}, default="end"
         Which end of a too-long sequence is cut off: "end" keeps the first
         ``max_length`` tokens, "start" the last.
+    vocabulary : sequence of str or None, default=None
+        A fixed vocabulary: its ``j``-th token gets id ``j + 2``, and :meth:`fit` learns
+        nothing (``max_tokens`` and ``min_frequency`` are not used), as
+        ``CountVectorizer(vocabulary=...)``. Give the words of pretrained vectors,
+        e.g. ``load_word_vectors().words``, so that an estimator's ``embedding_init``
+        rows line up with the ids. The tokens must be distinct.
+    subwords : tuple (min_n, max_n) or None, default=None
+        Subword pieces, as fastText reads a word: every token becomes a bag of ids,
+        its word id (left out when the token is outside the vocabulary) followed by the
+        ids of the hashed character n-grams of ``"<token>"`` with ``min_n <= n <=
+        max_n``. Piece ids come after the vocabulary's: ``2 + len(vocabulary_) + b``
+        for hash bucket ``b``. A token with no id at all (outside the vocabulary and
+        shorter than ``min_n - 2`` characters) is the bag ``[1]`` (unknown). The
+        estimators average the embedding rows of a bag, so a word never seen in
+        training still gets a vector from its pieces. Only ``analyzer="word"`` or a
+        callable analyzer.
+    n_buckets : int, default=32768
+        Number of hash buckets of the subword pieces (rows of the embedding table they
+        may use); collisions share a row.
 
     Attributes
     ----------
@@ -108,6 +129,12 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     A document without any token becomes the one-token sequence ``[1]`` (unknown):
     the estimators need at least one step per sequence.
 
+    With ``subwords``, :meth:`transform` returns one ``(n_tokens, P)`` integer array per
+    document, row ``t`` the bag of ids of token ``t`` zero-padded to the document's
+    widest bag, and :meth:`inverse_transform` reads the word id of each bag back
+    (tokens outside the vocabulary come back as "<unk>": hashed pieces cannot be
+    read back). The n-gram hash is MurmurHash3, the same in every process.
+
     Examples
     --------
     >>> from skrnn.preprocessing import TextSequencer
@@ -116,6 +143,9 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     [array([2, 5, 3]), array([1])]
     >>> seq.inverse_transform([[2, 5, 3, 0]])
     [array(['good', 'not', 'boring'], dtype=object)]
+    >>> pieces = TextSequencer(subwords=(3, 3), n_buckets=10).fit(["ok"])
+    >>> pieces.transform(["ok no"])[0].shape  # 2 tokens, bags of up to 3 ids
+    (2, 3)
     """
 
     _parameter_constraints = {
@@ -130,6 +160,9 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         "min_frequency": [Interval(Integral, 1, None, closed="left")],
         "max_length": [Interval(Integral, 1, None, closed="left"), None],
         "truncate": [StrOptions(set(_TRUNCATE))],
+        "vocabulary": ["array-like", None],
+        "subwords": [tuple, None],
+        "n_buckets": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -146,6 +179,9 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         min_frequency=1,
         max_length=None,
         truncate="end",
+        vocabulary=None,
+        subwords=None,
+        n_buckets=32768,
     ):
         self.analyzer = analyzer
         self.lowercase = lowercase
@@ -158,6 +194,9 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self.min_frequency = min_frequency
         self.max_length = max_length
         self.truncate = truncate
+        self.vocabulary = vocabulary
+        self.subwords = subwords
+        self.n_buckets = n_buckets
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -200,6 +239,10 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         -------
         self : TextSequencer
         """
+        self._check_subwords()
+        if self.vocabulary is not None:
+            self.vocabulary_ = _fixed_vocabulary(self.vocabulary)
+            return self
         analyze = self.build_analyzer()
         counts = Counter()
         for doc in check_documents(raw_documents, not callable(self.analyzer)):
@@ -211,6 +254,23 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self.vocabulary_ = {token: N_RESERVED + i for i, (_, token) in enumerate(kept)}
         return self
 
+    def _check_subwords(self):
+        if self.subwords is None:
+            return
+        n = self.subwords
+        if not (
+            len(n) == 2 and all(isinstance(k, Integral) for k in n) and 1 <= n[0] <= n[1]
+        ):
+            raise ValueError(
+                f"subwords must be None or a pair (min_n, max_n) of ints with 1 <= min_n "
+                f"<= max_n, got {n!r}."
+            )
+        if self.analyzer == "char":
+            raise ValueError(
+                "subwords (character n-grams of each token) need word tokens, but "
+                'analyzer="char" makes every token one character; use analyzer="word".'
+            )
+
     def transform(self, raw_documents):
         """Each document as the ids of its tokens, in text order.
 
@@ -221,25 +281,50 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
         Returns
         -------
-        sequences : list of ndarray of shape (T_i,)
-            Integer token ids; tokens outside the vocabulary are 1.
+        sequences : list of ndarray of shape (T_i,), or (T_i, P_i) with ``subwords``
+            Integer token ids; tokens outside the vocabulary are 1. With ``subwords``,
+            row ``t`` is the zero-padded bag of ids of token ``t`` (see ``subwords``).
         """
         check_is_fitted(self)
+        self._check_subwords()
         analyze = self.build_analyzer()
+        ids_of = self._bag_maker() if self.subwords is not None else None
         get = self.vocabulary_.get
         cut = _TRUNCATE[self.truncate]
         out = []
         for doc in check_documents(raw_documents, not callable(self.analyzer)):
             tokens = analyze(doc)
-            ids = np.fromiter(
-                (get(t, UNKNOWN_ID) for t in tokens), dtype=np.intp, count=len(tokens)
-            )
-            if ids.size == 0:
-                ids = np.array([UNKNOWN_ID], dtype=np.intp)
+            if ids_of is not None:
+                ids = _stack_bags([ids_of(t) for t in tokens])
+            else:
+                ids = np.fromiter(
+                    (get(t, UNKNOWN_ID) for t in tokens), dtype=np.intp, count=len(tokens)
+                )
+                if ids.size == 0:
+                    ids = np.array([UNKNOWN_ID], dtype=np.intp)
             if self.max_length is not None:
                 ids = cut(ids, self.max_length)
             out.append(ids)
         return out
+
+    def _bag_maker(self):
+        """Return ``token -> bag of ids`` (1-D), memoised over one transform call."""
+        min_n, max_n = self.subwords
+        first_piece = N_RESERVED + len(self.vocabulary_)
+        vocabulary, n_buckets, memo = self.vocabulary_, self.n_buckets, {}
+
+        def bag(token):
+            ids = memo.get(token)
+            if ids is None:
+                pieces = first_piece + piece_buckets(token, min_n, max_n, n_buckets)
+                word = vocabulary.get(token)
+                ids = pieces if word is None else np.concatenate([[word], pieces])
+                if ids.size == 0:
+                    ids = np.array([UNKNOWN_ID], dtype=np.intp)
+                memo[token] = ids
+            return ids
+
+        return bag
 
     def get_feature_names_out(self, input_features=None):
         """Return the token of every id: ``names[i]`` is the token with id ``i``.
@@ -269,7 +354,9 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         ----------
         X : list of 1-D int arrays, or 2-D int array padded with 0
             Token ids, as returned by :meth:`transform`. Padding ids (0) are dropped;
-            ids outside the vocabulary become "<unk>".
+            ids outside the vocabulary become "<unk>". Bags of ids (a list of 2-D
+            arrays or a 3-D array, as :meth:`transform` returns with ``subwords``) are
+            read by their first id: a word id gives its token, a piece id "<unk>".
 
         Returns
         -------
@@ -281,6 +368,8 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             seqs = check_token_list(X, "X", name)
         else:
             seqs = check_token_array(X, "X", name)
+        if seqs.data.ndim == 2:  # bags: the word id, when there is one, comes first
+            seqs = seqs._replace(data=_first_ids(seqs.data))
         ids = np.where(seqs.data < len(names), seqs.data, UNKNOWN_ID)
         tokens = names[ids]
         pad = ids == PADDING_ID
@@ -288,3 +377,42 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
             tokens[start : start + n][~pad[start : start + n]]
             for start, n in zip(seqs.offsets, seqs.lengths, strict=True)
         ]
+
+
+def _fixed_vocabulary(vocabulary):
+    """Token -> id (from 2) of a user's vocabulary, refusing what cannot be one."""
+    if isinstance(vocabulary, (str, bytes, Mapping)):
+        raise TypeError(
+            "vocabulary must be a sequence of distinct tokens (the j-th gets id j + 2), "
+            f"got a {type(vocabulary).__name__}."
+        )
+    tokens = list(vocabulary)
+    fixed = {}
+    for j, token in enumerate(tokens):
+        if not isinstance(token, str):
+            raise TypeError(f"vocabulary[{j}] is a {type(token).__name__}, not a str.")
+        if fixed.setdefault(token, N_RESERVED + j) != N_RESERVED + j:
+            raise ValueError(
+                f"vocabulary[{j}] repeats the token {token!r} of vocabulary"
+                f"[{fixed[token] - N_RESERVED}]; the tokens must be distinct."
+            )
+    if not fixed:
+        raise ValueError("vocabulary is empty; give at least one token, or None.")
+    return fixed
+
+
+def _stack_bags(bags):
+    """Return the (T, P) zero-padded array of ``T`` bags of ids; ``[[1]]`` for no bag."""
+    if not bags:
+        return np.array([[UNKNOWN_ID]], dtype=np.intp)
+    out = np.zeros((len(bags), max(len(b) for b in bags)), dtype=np.intp)
+    for row, bag in zip(out, bags, strict=True):
+        row[: len(bag)] = bag
+    return out
+
+
+def _first_ids(bags):
+    """Return the first non-zero id of every bag (0 for an empty bag)."""
+    nonzero = bags != PADDING_ID
+    first = bags[np.arange(len(bags)), np.argmax(nonzero, axis=1)]
+    return np.where(nonzero.any(axis=1), first, PADDING_ID)
