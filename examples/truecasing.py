@@ -22,9 +22,13 @@ same training snippets and are scored on the same test tokens:
   word-boundary marks), the token itself and its two neighbours (``<s>`` and ``</s>``
   at the ends, so the first word of a snippet is visible as such);
 * ``TextSequencer -> SeqToSeqRNN(mode="aligned", embedding_dim=64)``: a bidirectional
-  GRU reads the token ids of a whole snippet and emits one tag per token (several
+  GRU reads the token ids of a whole snippet and emits one tag per token (three
   seeds: mean +/- std). Tokens seen once in training read as the unknown id, so that
-  the network learns what to do with unknown words.
+  the network learns what to do with unknown words;
+* the same network with subword pieces, ``TextSequencer(subwords=(2, 4))``: each
+  token is read as the mean of the embedding rows of its word id and of its hashed
+  character 2- to 4-grams (as fastText reads words), so that a word never seen in
+  training still has a vector of its own.
 
 Accuracy is reported on all scored test tokens, on those seen and unseen in training
 (by their lower-case form), on the tokens that are not ``lower`` (names, first words,
@@ -32,8 +36,8 @@ acronyms: the tokens a truecaser is for), and on those of them unseen in trainin
 names: where the most-frequent-tag baseline is always wrong). ``truecasing.png`` (in
 the working directory) plots these per tagger.
 
-Run: ``python examples/truecasing.py`` (``--quick``: one seed and at most 4 epochs,
-for CI).
+Run: ``python examples/truecasing.py`` (``--quick``: 1,000 training snippets, one seed
+and at most 4 epochs per network, for CI; its figures are not the ones below).
 """
 
 import argparse
@@ -43,6 +47,7 @@ import warnings
 from collections import Counter, defaultdict
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupShuffleSplit
@@ -64,6 +69,7 @@ TOKEN = re.compile(r"\w+|[^\w\s]")
 SUBSETS = ("all", "seen", "unseen", "not lower", "unseen, not lower")
 N_SEEDS = 3
 TEST_SIZE = 0.2
+QUICK_TRAIN = 1000  # --quick: training snippets kept (the test split is the same)
 
 
 # --------------------------------------------------------------------------- the task
@@ -172,25 +178,32 @@ def logistic_tagger(C=1.0):
 
 
 def fit_logistic_tagger(texts, tags, C=1.0):
-    return logistic_tagger(C).fit(per_token_features(texts), np.concatenate(tags))
+    # one BLAS thread: with more, L-BFGS's small products slowed down over 10x on a
+    # shared 2-core machine
+    with threadpool_limits(1):
+        return logistic_tagger(C).fit(per_token_features(texts), np.concatenate(tags))
 
 
 def predict_logistic_tagger(model, texts):
     return model.predict(per_token_features(texts))
 
 
-# the sequencer's settings for subword pieces, once TextSequencer has them; None: off
-PIECES = None
+# The switch of the subword-pieces network: TextSequencer's fastText-style pieces (the
+# hashed character n-grams of each token, read as the mean of their embedding rows
+# with the word's own row), the same 2- to 4-grams as the logistic tagger reads; fixed
+# a priori, not searched. None leaves that network out.
+PIECES = {"subwords": (2, 4), "n_buckets": 2**15}
+# the networks: name -> whether the sequencer emits subword pieces
+NETWORKS = {"bi-GRU, word ids": False, "bi-GRU, word ids + subword pieces": True}
 
 
 def rnn_tagger(random_state=0, max_iter=40, pieces=False):
-    """``TextSequencer -> SeqToSeqRNN``: a bidirectional GRU tagging each token id.
+    """``TextSequencer -> SeqToSeqRNN``: a bidirectional GRU tagging each token.
 
     Settings fixed a priori (no search): a 64-wide embedding and 64 units per
     direction; early stopping on a tenth of the training snippets picks the epoch.
+    ``pieces``: the sequencer also emits the subword pieces of ``PIECES``.
     """
-    if pieces and PIECES is None:
-        raise RuntimeError("TextSequencer has no subword pieces yet (PIECES is None).")
     sequencer = TextSequencer(analyzer=lowercase_tokens, min_frequency=2,
                               **(PIECES if pieces else {}))
     network = SeqToSeqRNN(
@@ -209,6 +222,15 @@ def fit_rnn_tagger(texts, tags, **params):
 
 def predict_rnn_tagger(model, texts):
     return np.concatenate(model.predict(texts)).astype(np.intp)
+
+
+def run_network(train_texts, train_tags, test_texts, **params):
+    """Fit a network and tag the test texts (one job: one BLAS thread, since a
+    recurrent step's products are small and two jobs share the two cores).
+    """
+    with threadpool_limits(1):
+        model = fit_rnn_tagger(train_texts, train_tags, **params)
+        return predict_rnn_tagger(model, test_texts), model[-1].n_iter_
 
 
 # --------------------------------------------------------------------------- scoring
@@ -276,9 +298,9 @@ def plot(results, counts, path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="one seed and at most 4 epochs of the network")
-    parser.add_argument("--pieces", action="store_true",
-                        help="add a tagger reading subword pieces (needs PIECES)")
+                        help=f"{QUICK_TRAIN} training snippets, one seed, at most 4 epochs "
+                        "per network")
+    parser.add_argument("--n-jobs", type=int, default=2, help="networks fitted at once")
     args = parser.parse_args()
     start = time.perf_counter()
 
@@ -287,6 +309,8 @@ def main():
     movies = np.array([m for s, m in zip(data.data, data.movie, strict=True) if tokens(s)])
     tags = case_tags(texts)
     train, test = test_split(movies)
+    if args.quick:
+        train = train[:QUICK_TRAIN]
     train_texts, test_texts = [texts[i] for i in train], [texts[i] for i in test]
     train_tags = [tags[i] for i in train]
     true = np.concatenate([tags[i] for i in test])
@@ -312,36 +336,42 @@ def main():
         print(f"{name}: {results[name][0]['all']:.3f} "
               f"({time.perf_counter() - start:.0f} s so far)")
 
-    variants = {"bi-GRU, word ids": False}
-    if args.pieces:
-        variants["bi-GRU, word ids + subword pieces"] = True
+    networks = {name: pieces for name, pieces in NETWORKS.items()
+                if not pieces or PIECES is not None}
     n_seeds, max_iter = (1, 4) if args.quick else (N_SEEDS, 40)
-    # one BLAS thread: a recurrent step's products are small
-    with threadpool_limits(1):
-        for name, pieces in variants.items():
-            results[name] = []
-            for seed in range(n_seeds):
-                model = fit_rnn_tagger(train_texts, train_tags, random_state=seed,
-                                       max_iter=max_iter, pieces=pieces)
-                pred = predict_rnn_tagger(model, test_texts)
-                results[name].append(accuracies(true, pred, scored, unseen))
-                print(f"{name}, seed {seed}: {results[name][-1]['all']:.3f} after "
-                      f"{model[-1].n_iter_} epochs "
-                      f"({time.perf_counter() - start:.0f} s so far)")
-            predictions[name] = pred
+    jobs = [(name, seed) for name in networks for seed in range(n_seeds)]
+    outputs = Parallel(n_jobs=args.n_jobs)(
+        delayed(run_network)(train_texts, train_tags, test_texts, pieces=networks[name],
+                             random_state=seed, max_iter=max_iter)
+        for name, seed in jobs
+    )
+    for (name, seed), (pred, n_iter) in zip(jobs, outputs, strict=True):
+        results.setdefault(name, []).append(accuracies(true, pred, scored, unseen))
+        predictions.setdefault(name, pred)  # the first seed's, for the examples below
+        print(f"{name}, seed {seed}: {results[name][-1]['all']:.3f} after {n_iter} "
+              "epochs")
+    print(f"({time.perf_counter() - start:.0f} s so far)")
 
     print(f"\nAccuracy on the test films' {counts['all']:,} scored tokens ("
           + ", ".join(f"{counts[s]:,} {s}" for s in SUBSETS[1:])
           + "); the network: mean +/- std over seeds:")
     print(format_table(results))
 
-    print("\nA few test snippets, truecased by the last network:")
+    print("\nThree test snippets with a name unseen in training, as written and as "
+          "each tagger restores them from lower case:")
     offsets = np.cumsum([0] + [len(lowercase_tokens(s)) for s in test_texts])
-    rng = np.random.RandomState(0)
-    for i in rng.choice(len(test_texts), 3, replace=False):
+    new_names = subset_masks(true, scored, unseen)["unseen, not lower"]
+    with_new = [i for i in range(len(test_texts))
+                if new_names[offsets[i]:offsets[i + 1]].any()]
+    width = max(len(name) for name in predictions)
+    for i in np.random.RandomState(0).choice(with_new, 3, replace=False):
         doc = lowercase_tokens(test_texts[i])
-        pred = predictions[name][offsets[i]:offsets[i + 1]]
-        print("  " + " ".join(restore_case(t, k) for t, k in zip(doc, pred, strict=True)))
+        print(f"  {'as written':<{width}}  {' '.join(tokens(test_texts[i]))}")
+        for name, pred in predictions.items():
+            cased = (restore_case(t, k) for t, k in
+                     zip(doc, pred[offsets[i]:offsets[i + 1]], strict=True))
+            print(f"  {name:<{width}}  {' '.join(cased)}")
+        print()
     print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
     print(f"Figure: {plot(results, counts, 'truecasing.png')}")
 
