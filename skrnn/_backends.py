@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils import check_random_state
 
+from . import _embedding as emb
 from . import _network as net
 from . import _reservoir as esn
 from . import _seq2seq as s2s
@@ -42,6 +43,7 @@ class FitData(NamedTuple):
     hidden: tuple  # hidden_layer_sizes as ints
     input_size: int  # features per step, or embedding_dim with token ids
     token_seen: np.ndarray | None  # token ids seen in training, with an embedding
+    embedding_init: np.ndarray | None = None  # pretrained rows of ids 2, 3, ...
 
 
 class Backend(NamedTuple):
@@ -79,6 +81,8 @@ def _fit_trained(est, data, first_call, incremental):
     if first_call:
         est._random_state = check_random_state(est.random_state)
         flat = architecture(spec).init_params(spec, est._random_state, dtype)
+        if data.embedding_init is not None:
+            emb.start_from(flat, spec, data.embedding_init)
         history = History()
     else:
         if spec != est._spec:
@@ -97,6 +101,8 @@ def _fit_trained(est, data, first_call, incremental):
         est._objective,
     )
     config = FitConfig.from_params(est.get_params(deep=False))
+    if est.freeze_embedding and data.embedding_init is not None:
+        config = config._replace(frozen_rows=emb.pretrained_rows(data.embedding_init))
     try:
         with one_blas_thread:
             SOLVERS[config.solver](

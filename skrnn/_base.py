@@ -128,6 +128,8 @@ class BaseRNN(BaseEstimator):
         "cell_type": [StrOptions(set(CELL_TYPES))],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "embedding_init": ["array-like", None],
+        "freeze_embedding": ["boolean"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "bidirectional": ["boolean"],
         "pooling": [StrOptions(set(POOLINGS))],
@@ -167,6 +169,8 @@ class BaseRNN(BaseEstimator):
         cell_type="gru",
         hidden_layer_sizes=(64,),
         embedding_dim=None,
+        embedding_init=None,
+        freeze_embedding=False,
         activation="tanh",
         bidirectional=False,
         pooling="last",
@@ -202,6 +206,8 @@ class BaseRNN(BaseEstimator):
         self.cell_type = cell_type
         self.hidden_layer_sizes = hidden_layer_sizes
         self.embedding_dim = embedding_dim
+        self.embedding_init = embedding_init
+        self.freeze_embedding = freeze_embedding
         self.activation = activation
         self.bidirectional = bidirectional
         self.pooling = pooling
@@ -308,6 +314,9 @@ class BaseRNN(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         previous = None if first_call else self._spec
+        embedding_init = emb.check_embedding_init(
+            self.embedding_init, self.embedding_dim, self.freeze_embedding
+        )
         if self.embedding_dim is None:
             seqs = validate_sequences(
                 self, X, reset=first_call,
@@ -315,7 +324,7 @@ class BaseRNN(BaseEstimator):
             )
             input_size, token_seen = seqs.n_features, None
         else:
-            seqs, token_seen = self._fit_token_sequences(X, previous)
+            seqs, token_seen = self._fit_token_sequences(X, previous, embedding_init)
             input_size = self.embedding_dim
         with target_errors():
             Y, loss, stratify, weights = self._encode_targets(y, first_call, classes)
@@ -336,7 +345,8 @@ class BaseRNN(BaseEstimator):
         Y = Y.astype(dtype, copy=False)
         sample_weight = self._fit_weights(sample_weight, weights, seqs.n_samples, dtype)
         data = FitData(
-            seqs, Y, loss, sample_weight, stratify, hidden, input_size, token_seen
+            seqs, Y, loss, sample_weight, stratify, hidden, input_size, token_seen,
+            embedding_init,
         )
         try:
             BACKENDS[backend].fit(self, data, first_call, incremental)
@@ -400,15 +410,16 @@ class BaseRNN(BaseEstimator):
         for name, field in self._HISTORY_ATTRIBUTES.items():
             setattr(self, name, getattr(history, field))
 
-    def _fit_token_sequences(self, X, previous):
+    def _fit_token_sequences(self, X, previous, embedding_init=None):
         """Token-id input of a fit: the ids the network reads, and the ids seen so far.
 
-        The first fit sizes the table by the largest id; later (warm-start, partial)
-        fits keep it, reading ids beyond it as the unknown id.
+        The first fit sizes the table by the largest id (and the rows of
+        ``embedding_init``, which count as seen); later (warm-start, partial) fits keep
+        it, reading ids beyond it as the unknown id.
         """
         seqs = validate_token_sequences(self, X, reset=previous is None)
         if previous is None or previous.n_tokens is None:
-            seen = np.zeros(emb.vocabulary_size(seqs.data), dtype=bool)
+            seen = emb.initial_seen(seqs.data, embedding_init)
         else:
             seen = self._token_seen.copy()
         emb.mark_seen(seen, seqs.data)

@@ -12,8 +12,13 @@ INPUT_DOC = """Input: ``X`` is a 2-D array ``(n_samples, n_timesteps)`` of univa
     last non-zero id), or a list of 1-D integer arrays (any trailing zeros are padding
     too), such as :class:`skrnn.preprocessing.TextSequencer` returns for raw text.
     Id 0 is padding and 1 the unknown token; ids larger than any seen by ``fit``, or
-    never seen by it, are read as 1. Ids given as int32 arrays make ``fit`` compute in
-    float32 (as float32 features do), any other integer type in float64."""
+    never seen by it, are read as 1. A step may also be a bag of ids (subword pieces,
+    ``TextSequencer(subwords=...)``): a list of 2-D ``(T_i, P_i)`` integer arrays or a
+    3-D array ``(n_samples, max_length, P)``, each row a bag zero-padded to ``P``; the
+    step's input is the mean of the embedding rows of the bag's non-zero ids, and ids
+    never seen by ``fit`` are left out of their bag (a bag left empty reads as 1). Ids
+    given as int32 arrays make ``fit`` compute in float32 (as float32 features do),
+    any other integer type in float64."""
 
 PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gru"
         The recurrent cell, with PyTorch's equations and parameter layout:
@@ -52,6 +57,20 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         is the largest id seen by ``fit`` plus one. A mini-batch step updates only the
         rows of the ids it reads (with the optimizer's state of those rows only), and
         ``alpha`` penalises those rows; the padding row (id 0) stays zero.
+    embedding_init : array-like of shape (n_words, embedding_dim) or None, default=None
+        Pretrained rows to start the embedding from: row ``j`` starts the row of id
+        ``j + 2`` (the ``j``-th word of ``TextSequencer(vocabulary=words)``), so
+        ``load_word_vectors().vectors`` lines up with
+        ``TextSequencer(vocabulary=load_word_vectors().words)``. The padding row stays
+        zero; the unknown row (id 1) and the rows after the pretrained ones (ids of
+        other words, subword pieces) start random as without it. Pretrained rows count
+        as seen in training: their ids are read as themselves at predict time even
+        when no training sequence held them. Used by the first ``fit`` only
+        (``warm_start`` and ``partial_fit`` continue the fitted table).
+    freeze_embedding : bool, default=False
+        Keep the rows given by ``embedding_init`` fixed during training (the other rows,
+        such as subword pieces and the unknown row, are still learnt); requires
+        ``embedding_init``.
     activation : {"tanh", "relu"}, default="tanh"
         Activation of the Elman cell and of the ESN reservoir; ignored by LSTM and GRU.
     bidirectional : bool, default=False

@@ -178,3 +178,86 @@ def scatter_rows(table_grad, rows, values):
     """Write a row-sparse gradient into the dense ``table_grad`` (zero elsewhere)."""
     table_grad[...] = 0.0
     table_grad[rows] = values
+
+
+# --------------------------------------------------------------------------- pretrained
+def check_embedding_init(init, embedding_dim, freeze):
+    """Return the estimator's ``embedding_init`` as a finite float64 (n, D) array, or
+    None; raise a ValueError naming the problem.
+
+    Row ``j`` starts the embedding row of id ``j + 2`` (ids 0 and 1 are padding and
+    unknown), as ``TextSequencer(vocabulary=words)`` numbers ``words``.
+    """
+    if init is None:
+        if freeze:
+            raise ValueError(
+                "freeze_embedding=True keeps the rows of embedding_init fixed, but "
+                "embedding_init is None; give the pretrained rows or set "
+                "freeze_embedding=False."
+            )
+        return None
+    if embedding_dim is None:
+        raise ValueError(
+            "embedding_init starts an embedding table, but embedding_dim is None (X "
+            "would be read as features); set embedding_dim to its number of columns."
+        )
+    try:
+        rows = np.asarray(init, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"embedding_init must be a 2-D array of numbers (one row per id from 2 on): "
+            f"{exc}"
+        ) from None
+    if rows.ndim != 2 or rows.shape[0] == 0:
+        raise ValueError(
+            f"embedding_init must be a non-empty 2-D array (n_words, embedding_dim), row "
+            f"j starting the row of id j + 2; got shape {rows.shape}."
+        )
+    if rows.shape[1] != embedding_dim:
+        raise ValueError(
+            f"embedding_init has {rows.shape[1]} columns but embedding_dim="
+            f"{embedding_dim}; they must be equal."
+        )
+    if not np.isfinite(rows).all():
+        bad = int(np.flatnonzero(~np.isfinite(rows).all(axis=1))[0])
+        raise ValueError(f"embedding_init[{bad}] holds NaN or infinity.")
+    return rows
+
+
+def pretrained_rows(init):
+    """Return the ``(start, stop)`` ids whose rows ``init`` gives: 2 to 2 + len(init)."""
+    return (N_RESERVED, N_RESERVED + len(init))
+
+
+def initial_seen(ids, init=None):
+    """Return the "seen" flags of a first fit: a table sized by the largest id and the
+    pretrained rows, with the pretrained rows seen (their ids read as themselves even
+    when training never reads them).
+    """
+    size = vocabulary_size(ids)
+    if init is None:
+        return np.zeros(size, dtype=bool)
+    start, stop = pretrained_rows(init)
+    seen = np.zeros(max(size, stop), dtype=bool)
+    seen[start:stop] = True
+    return seen
+
+
+def start_from(flat, spec, init):
+    """Write the pretrained rows ``init`` into the embedding table leading ``flat``."""
+    table = flat[: table_size(spec)].reshape(spec.n_tokens, spec.input_size)
+    start, stop = pretrained_rows(init)
+    table[start:stop] = init
+
+
+def freeze_rows(gradient, frozen, table_grad):
+    """Drop the gradient of the ids ``frozen[0] <= id < frozen[1]`` (in place): from
+    the row-sparse ``gradient`` when given, else from the dense ``table_grad``.
+    """
+    start, stop = frozen
+    if gradient is None:
+        table_grad[start:stop] = 0.0
+        return
+    keep = (gradient.rows < start) | (gradient.rows >= stop)
+    if not keep.all():
+        gradient.rows, gradient.values = gradient.rows[keep], gradient.values[keep]

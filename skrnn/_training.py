@@ -30,7 +30,8 @@ from . import _network as net
 from . import _recurrent as rec
 from . import _seq2seq as s2s
 from . import _streams as streams
-from ._embedding import RowGradient
+from ._embedding import RowGradient, freeze_rows
+from ._embedding import table_size as emb_table_size
 from ._input import Sequences, stacked
 from ._optim import clip_by_global_norm, make_optimizer, optimizer_step
 from .exceptions import DivergenceError
@@ -63,6 +64,7 @@ class FitConfig(NamedTuple):
     verbose: bool = False
     teacher_forcing_ratio: float = 1.0  # encoder–decoders only
     stream: bool = False  # aligned per-step targets only: see ``_streams``
+    frozen_rows: tuple = ()  # (start, stop) ids of embedding rows never updated
 
     @classmethod
     def from_params(cls, params):
@@ -227,12 +229,18 @@ def batch_loss_grad(config, trainer, problem, index, rng, sparse=False, **states
     if problem.objective in _WORKSPACE:
         kwargs["workspace"] = trainer.workspace
     kwargs.update(states)
-    return loss_grad(
+    embedding_grad = trainer.embedding_grad if sparse else None
+    loss = loss_grad(
         trainer.params, trainer.grads, problem.spec, batch, problem.Y[batch.order], sw,
         problem.loss, alpha=config.alpha, reg_mask=trainer.reg_mask, flat=trainer.flat,
         grad_flat=trainer.grad_flat, dropout=config.dropout, rng=rng,
-        embedding_grad=trainer.embedding_grad if sparse else None, **kwargs,
+        embedding_grad=embedding_grad, **kwargs,
     )
+    if config.frozen_rows:
+        table_grad = trainer.grad_flat[: emb_table_size(problem.spec)]
+        table_grad = table_grad.reshape(problem.spec.n_tokens, -1)
+        freeze_rows(embedding_grad, config.frozen_rows, table_grad)
+    return loss
 
 
 def _check_finite(loss, norm, epoch):
