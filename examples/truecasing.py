@@ -37,7 +37,24 @@ names: where the most-frequent-tag baseline is always wrong). ``truecasing.png``
 the working directory) plots these per tagger.
 
 Run: ``python examples/truecasing.py`` (``--quick``: 1,000 training snippets, one seed
-and at most 4 epochs per network, for CI; its figures are not the ones below).
+and at most 8 epochs per network, for CI; its figures are not the ones below).
+
+Measured (full run, 2026-12-02; about 9 minutes of CPU, the networks fitted two at a
+time; accuracy on the 19,290 scored test tokens: 1,851 unseen in training, 2,373 not
+lower, 519 both; networks: mean +/- std over 3 seeds)::
+
+    tagger                               all    seen  unseen  not lower  unseen, not lower
+    most frequent tag                  0.901   0.920   0.720      0.247              0.000
+    LogisticRegression, char n-grams   0.959   0.974   0.823      0.719              0.420
+    bi-GRU, word ids                   0.947   0.963   0.800      0.658              0.365
+    bi-GRU, word ids + subword pieces  0.955   0.971   0.801      0.702              0.356
+
+(seed std at most 0.008). The learnt taggers beat the baseline, most on the tokens that
+are not lower (a word's case depends on where it stands). The logistic tagger is best
+in every column; subword pieces help the network on seen words but not on unseen ones
+(0.801 against 0.800; new names 0.356 against 0.365). 72 % of the unseen tokens are
+ordinary lower-case words, so accuracy on unseen tokens (0.72 for the baseline) says
+less than the last column.
 """
 
 import argparse
@@ -298,7 +315,7 @@ def plot(results, counts, path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_TRAIN} training snippets, one seed, at most 4 epochs "
+                        help=f"{QUICK_TRAIN} training snippets, one seed, at most 8 epochs "
                         "per network")
     parser.add_argument("--n-jobs", type=int, default=2, help="networks fitted at once")
     args = parser.parse_args()
@@ -338,7 +355,7 @@ def main():
 
     networks = {name: pieces for name, pieces in NETWORKS.items()
                 if not pieces or PIECES is not None}
-    n_seeds, max_iter = (1, 4) if args.quick else (N_SEEDS, 40)
+    n_seeds, max_iter = (1, 8) if args.quick else (N_SEEDS, 40)
     jobs = [(name, seed) for name in networks for seed in range(n_seeds)]
     outputs = Parallel(n_jobs=args.n_jobs)(
         delayed(run_network)(train_texts, train_tags, test_texts, pieces=networks[name],
