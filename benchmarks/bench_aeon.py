@@ -15,7 +15,7 @@ n_timepoints_i)`` arrays. For each model, tsml-eval's
 test split and writes its results file; the accuracy printed is the one tsml-eval
 reads back from that file (``load_classifier_results``). Models: skrnn's
 :class:`~skrnn.aeon.AeonRNNClassifier` with its default pipeline (a GRU behind
-``FrameStacker(frame_length="auto")`` and ``StepwiseTransformer(StandardScaler())``)
+``FrameSummarizer(frame_length="auto")`` and ``StepwiseTransformer(StandardScaler())``)
 for each ``--seeds`` value, and two aeon classifiers that take unequal lengths, fitted
 in the same run: ``DummyClassifier`` (the majority class) and ``Catch22Classifier``
 (catch22 features and a random forest). The series are never padded or resampled.

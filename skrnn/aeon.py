@@ -7,7 +7,7 @@ n_timesteps, n_features)`` or a list of ``(T_i, n_features)`` arrays. The two wr
 here are aeon estimators (subclasses of aeon's ``BaseClassifier`` and
 ``BaseRegressor``, declaring multivariate and unequal-length capability) that swap the
 last two axes and hand the series to a skrnn estimator: by default the pipeline that
-skrnn's real-data benchmark measures, ``FrameStacker(frame_length="auto")`` then
+skrnn's real-data benchmark measures, ``FrameSummarizer(frame_length="auto")`` then
 ``StepwiseTransformer(StandardScaler())`` then the recurrent network. So aeon's tools
 (its estimator checks, tsml-eval's experiment functions, aeon pipelines and
 ensembles) use the network on ragged collections as they are, with no padding.
@@ -30,7 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._classes import RNNClassifier, RNNRegressor
-from .preprocessing import FrameStacker, StepwiseTransformer
+from .preprocessing import FrameSummarizer, StepwiseTransformer
 
 __all__ = ["AeonRNNClassifier", "AeonRNNRegressor", "to_skrnn"]
 
@@ -84,7 +84,7 @@ def to_skrnn(X):
 def _default_pipeline(model):
     """Put ``model`` behind the front end that skrnn's real-data benchmark measures."""
     return make_pipeline(
-        FrameStacker(frame_length="auto"), StepwiseTransformer(StandardScaler()), model
+        FrameSummarizer(frame_length="auto"), StepwiseTransformer(StandardScaler()), model
     )
 
 
@@ -118,10 +118,10 @@ class AeonRNNClassifier(BaseClassifier):
         A scikit-learn classifier that reads skrnn's sequence input, such as
         :class:`skrnn.RNNClassifier` or a pipeline ending in one. It is cloned in
         :meth:`fit`. None means the default pipeline
-        ``make_pipeline(FrameStacker(frame_length="auto"),
-        StepwiseTransformer(StandardScaler()), RNNClassifier())``: frames of at most
-        64 steps from the longest training series, each channel standardised over
-        all training steps, then a GRU.
+        ``make_pipeline(FrameSummarizer(frame_length="auto"),
+        StepwiseTransformer(StandardScaler()), RNNClassifier())``: statistics (mean,
+        std, min, max, first, last) of at most 64 frames of consecutive steps, each
+        channel standardised over all training steps, then a GRU.
     random_state : int, RandomState instance or None, default=None
         If not None, given to every ``random_state`` parameter of the clone of
         ``estimator`` (its own and its steps'), so that aeon's and tsml-eval's
@@ -215,7 +215,7 @@ class AeonRNNRegressor(BaseRegressor):
         A scikit-learn regressor that reads skrnn's sequence input, such as
         :class:`skrnn.RNNRegressor` or a pipeline ending in one. It is cloned in
         :meth:`fit`. None means the default pipeline
-        ``make_pipeline(FrameStacker(frame_length="auto"),
+        ``make_pipeline(FrameSummarizer(frame_length="auto"),
         StepwiseTransformer(StandardScaler()), RNNRegressor())``; targets are used
         as given, unscaled.
     random_state : int, RandomState instance or None, default=None

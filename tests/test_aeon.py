@@ -21,7 +21,11 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skrnn import RNNClassifier, RNNRegressor  # noqa: E402
 from skrnn.aeon import AeonRNNClassifier, AeonRNNRegressor, to_skrnn  # noqa: E402
-from skrnn.preprocessing import FrameStacker, StepwiseTransformer  # noqa: E402
+from skrnn.preprocessing import (  # noqa: E402
+    FrameStacker,
+    FrameSummarizer,
+    StepwiseTransformer,
+)
 
 SMALL = {"hidden_layer_sizes": (5,), "max_iter": 4}
 
@@ -118,7 +122,7 @@ def test_default_estimator_is_the_benchmarked_pipeline(adapter, model):
     y = labels if model is RNNClassifier else np.linspace(0.0, 1.0, len(X))
     fitted = adapter(random_state=0).fit(X, y)
     steps = [type(step) for _, step in fitted.estimator_.steps]
-    assert steps == [FrameStacker, StepwiseTransformer, model]
+    assert steps == [FrameSummarizer, StepwiseTransformer, model]
     assert fitted.estimator_[0].frame_length == "auto"
     assert fitted.estimator_[1].transformer_.__class__ is StandardScaler
     assert fitted.estimator_[-1].get_params() == model(random_state=0).get_params()
