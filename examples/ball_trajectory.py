@@ -1,10 +1,11 @@
-"""Where will the ball be next? Next-position prediction and rollout with SeqToSeqRNN.
+"""Where will the ball be next? Next-position prediction and rollout with SeqToSeqRNN
+==================================================================================
 
 Thrown balls fly under gravity and quadratic air drag, with a random launch speed, angle
 and drag coefficient (a light ball and a heavy one do not fly alike), and their positions
 are measured with noise every 50 ms until they land. A GRU learns to predict the next
 measured position from the positions so far (``mode="aligned"``, one target per step).
-Given the first 30 % of a new flight, :meth:`SeqToSeqRNN.generate` rolls the rest out,
+Given the first 30 % of a new flight, :meth:`skrnn.SeqToSeqRNN.generate` rolls the rest out,
 feeding each predicted position back as the next input with the hidden state carried.
 
 Baselines on the same flights, from the same 30 % of observations:
@@ -16,9 +17,14 @@ Baselines on the same flights, from the same 30 % of observations:
 The error is the mean distance to the true (noise-free) position over the remaining
 flight. Writes ``ball_trajectory.png``.
 
-Run: ``python examples/ball_trajectory.py`` (about 3 minutes on 2 cores).
+Run: ``python examples/ball_trajectory.py`` (about 3 minutes on 2 cores). Full run:
+mean error 1.22 m for the GRU rollout on 200 held-out flights, against 2.62 m for the
+ballistic fit without drag and 10.97 m for constant velocity. ``--quick`` (the
+documentation build's bounded run) trains on 300 flights for 5 epochs and tests on 50:
+its figures are not these.
 """
 
+import argparse
 import time
 
 import numpy as np
@@ -76,9 +82,13 @@ def mean_distance(pred, true):
     return float(np.mean(np.linalg.norm(pred - true, axis=1)))
 
 
+parser = argparse.ArgumentParser(description="Next-position prediction of thrown balls")
+parser.add_argument("--quick", action="store_true", help="300 flights, 5 epochs")
+QUICK = parser.parse_args().quick
+
 rng = np.random.RandomState(0)
-true_train, train = simulate(rng, 1200)
-true_test, test = simulate(rng, 200)
+true_train, train = simulate(rng, 300 if QUICK else 1200)
+true_test, test = simulate(rng, 50 if QUICK else 200)
 print(f"{len(train)} training flights of {min(map(len, train))} to "
       f"{max(map(len, train))} measurements")
 
@@ -86,7 +96,8 @@ print(f"{len(train)} training flights of {min(map(len, train))} to "
 X = [m[:-1] / SCALE for m in train]
 y = [m[1:] / SCALE for m in train]
 model = SeqToSeqRNN(cell_type="gru", hidden_layer_sizes=(48,), batch_size=32,
-                    learning_rate_init=0.005, alpha=0.0, max_iter=25, tol=1e-6,
+                    learning_rate_init=0.005, alpha=0.0, max_iter=5 if QUICK else 25,
+                    tol=1e-6,
                     n_iter_no_change=5, verbose=True, random_state=0)
 start = time.perf_counter()
 model.fit(X, y)

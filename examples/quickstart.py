@@ -1,12 +1,16 @@
-"""Quickstart: an RNN as a scikit-learn classifier on sequences of different lengths.
+"""Quickstart: an RNN as a scikit-learn classifier on sequences of different lengths
+=================================================================================
 
 The data comes from skrnn itself: in each sequence only the first three steps say which
 class it belongs to, and 30 to 60 steps of noise follow. A model must remember the start
 of the sequence until its end. A logistic regression on per-sequence statistics (a
 typical "flatten the sequence" baseline) cannot; a GRU can.
 
-Run: ``python examples/quickstart.py`` (a few seconds on 2 cores).
+Run: ``python examples/quickstart.py`` (a few seconds on 2 cores). ``--quick`` is
+accepted, like every example's, and changes nothing: the full run is already short.
 """
+
+import argparse
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -22,6 +26,10 @@ def summary_statistics(X):
     """Mean, standard deviation and last step of each sequence: what a flat model sees."""
     return np.array([np.concatenate([x.mean(0), x.std(0), x[-1]]) for x in X])
 
+
+parser = argparse.ArgumentParser(description="Quickstart: an RNN classifier")
+parser.add_argument("--quick", action="store_true", help="the same run (already short)")
+parser.parse_args()
 
 X, y = make_delayed_label(n_samples=1000, n_timesteps=60, variable_length=True,
                           random_state=0)

@@ -1,4 +1,5 @@
-"""Translating spelled-out numbers into digits with an encoder–decoder.
+"""Translating spelled-out numbers into digits with an encoder–decoder
+===================================================================
 
 "forty-two thousand seven hundred one" -> "42701": the input is a sequence of words, the
 output a sequence of digits whose length has nothing to do with the input's (two words
@@ -18,9 +19,14 @@ exact-match level while emitting outputs of their own lengths.
 
 Reports exact-match accuracy on held-out numbers; writes ``translation.png``.
 
-Run: ``python examples/translation.py`` (about 2 minutes on 2 cores).
+Run: ``python examples/translation.py`` (about 2 minutes on 2 cores). Full run:
+99.8 % exact match on 2,000 unseen numbers, against 5.9 % for the per-digit logistic
+regression on a bag of words and 100 % on word 1–2-grams. ``--quick`` (the
+documentation build's bounded run) trains on 1,500 numbers for 4 epochs and tests on
+500: its figures are not these.
 """
 
+import argparse
 import time
 
 import numpy as np
@@ -61,9 +67,14 @@ def spell(n):
     return " ".join(words)
 
 
+parser = argparse.ArgumentParser(description="Spelled-out numbers into digits")
+parser.add_argument("--quick", action="store_true", help="1,500 numbers, 4 epochs")
+QUICK = parser.parse_args().quick
+N_TRAIN, N_TEST = (1_500, 500) if QUICK else (6_000, 2_000)
+
 rng = np.random.RandomState(0)
-numbers = rng.choice(100_000, size=8_000, replace=False)
-train_numbers, test_numbers = numbers[:6_000], numbers[6_000:]
+numbers = rng.choice(100_000, size=N_TRAIN + N_TEST, replace=False)
+train_numbers, test_numbers = numbers[:N_TRAIN], numbers[N_TRAIN:]
 texts = {n: spell(n) for n in numbers}
 digits = {n: np.array(list(str(n))) for n in numbers}
 print("e.g.", " | ".join(f"{texts[n]} -> {n}" for n in train_numbers[:3]))
@@ -78,7 +89,8 @@ print(f"{len(words.vocabulary_)} words; {len(X_train)} training pairs, "
 
 model = SeqToSeqRNN(mode="encoder_decoder", cell_type="gru", embedding_dim=32,
                     hidden_layer_sizes=(64,), batch_size=64, learning_rate_init=0.01,
-                    alpha=0.0, max_iter=12, early_stopping=True, n_iter_no_change=3,
+                    alpha=0.0, max_iter=4 if QUICK else 12, early_stopping=True,
+                    n_iter_no_change=3,
                     tol=1e-4, verbose=True, random_state=0)
 start = time.perf_counter()
 model.fit(X_train, y_train)

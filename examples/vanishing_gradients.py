@@ -1,4 +1,5 @@
-"""Elman RNN, LSTM and GRU on a task that needs memory across 57 steps.
+"""Elman RNN, LSTM and GRU on a task that needs memory across 57 steps
+===================================================================
 
 The label of each sequence is written only in its first 3 of 60 steps; noise follows.
 Backpropagation through time must carry the error signal back across the noise. The
@@ -6,7 +7,8 @@ plain Elman RNN's gradient vanishes on the way (its result is recorded here, not
 promised); the gated cells keep it. ``grad_norm_curve_`` shows each epoch's gradient norm
 before clipping, and the plot ``vanishing_gradients.png`` shows the curves.
 
-Run: ``python examples/vanishing_gradients.py`` (about 10 seconds on 2 cores).
+Run: ``python examples/vanishing_gradients.py`` (about 10 seconds on 2 cores;
+``--quick``: half the sequences and 10 epochs, whose figures are not the ones below).
 
 Recorded on 2026-11-27 (800 training, 400 test sequences, 16 units, 20 epochs)::
 
@@ -20,20 +22,27 @@ Recorded on 2026-11-27 (800 training, 400 test sequences, 16 units, 20 epochs)::
 The Elman RNN stays at chance: the error signal of the label, 57 steps back, is lost.
 """
 
+import argparse
 import time
 
 from skrnn import RNNClassifier
 from skrnn.datasets import make_delayed_label
 
-X, y = make_delayed_label(n_samples=800, n_timesteps=60, random_state=0)
-X_test, y_test = make_delayed_label(n_samples=400, n_timesteps=60, random_state=1)
+parser = argparse.ArgumentParser(description="Vanishing gradients: Elman, LSTM, GRU")
+parser.add_argument("--quick", action="store_true", help="half the data, 10 epochs")
+QUICK = parser.parse_args().quick
+
+X, y = make_delayed_label(n_samples=400 if QUICK else 800, n_timesteps=60, random_state=0)
+X_test, y_test = make_delayed_label(n_samples=200 if QUICK else 400, n_timesteps=60,
+                                    random_state=1)
 
 results = {}
 for cell_type in ("elman", "lstm", "gru"):
     for clip_norm in (1.0, None):
         clf = RNNClassifier(
             cell_type=cell_type, hidden_layer_sizes=16, batch_size=32,
-            learning_rate_init=0.01, max_iter=20, clip_norm=clip_norm, random_state=0,
+            learning_rate_init=0.01, max_iter=10 if QUICK else 20, clip_norm=clip_norm,
+            random_state=0,
         )
         start = time.perf_counter()
         clf.fit(X, y)

@@ -25,7 +25,19 @@ from ._blas import one_blas_thread
 from ._cells import CELLS
 from ._input import Sequences
 from ._pooling import check_truncation
-from ._training import SOLVERS, FitConfig, History, Problem, architecture, make_trainer
+from ._training import (
+    SOLVERS,
+    BatchBegin,
+    BatchEnd,
+    EpochBegin,
+    EpochEnd,
+    FitConfig,
+    History,
+    Problem,
+    architecture,
+    emit,
+    make_trainer,
+)
 
 # sequences per inference batch: sorted by length first, so batches are near-uniform
 PREDICT_BATCH = 256
@@ -46,7 +58,8 @@ class FitData(NamedTuple):
 
 class Backend(NamedTuple):
     check: Callable  # (est, hidden) -> None; raises on settings the backend cannot honour
-    fit: Callable  # (est, FitData, first_call, incremental) -> None
+    fit: Callable  # (est, FitData, first_call, incremental, Events) -> None
+    n_epochs: Callable  # (est, incremental) -> epochs a fit runs at most
     output: Callable  # (est, seqs) -> activated outputs, in the objective's layout
     partial_fit_error: Callable  # (est) -> None, or why partial_fit is unavailable
     attributes: tuple  # the public fitted attributes only this backend sets
@@ -63,7 +76,7 @@ def _check_trained(est, hidden):
         )
 
 
-def _fit_trained(est, data, first_call, incremental):
+def _fit_trained(est, data, first_call, incremental, events):
     spec = net.NetSpec(
         est.cell_type, data.input_size, data.hidden, bool(est.bidirectional),
         data.Y.shape[1], est.activation,
@@ -101,12 +114,17 @@ def _fit_trained(est, data, first_call, incremental):
         with one_blas_thread:
             SOLVERS[config.solver](
                 config, trainer, problem, est._random_state, history, incremental,
-                est._validation_score, est._fit_events(),
+                est._validation_score, events,
             )
     finally:
         # the public attributes are views of the trained vector, also after an error
         est._set_params_views(trainer.params)
         est._record_history(history)
+
+
+def _trained_epochs(est, incremental):
+    """Epochs (L-BFGS: iterations) a fit runs at most; ``partial_fit`` runs one."""
+    return 1 if incremental else est.max_iter
 
 
 def _trained_output(est, seqs):
@@ -223,8 +241,9 @@ def _check_reservoir(est, hidden):
             )
 
 
-def _fit_reservoir(est, data, first_call, incremental):
-    """Run the reservoir and solve the readout.
+def _fit_reservoir(est, data, first_call, incremental, events):
+    """Run the reservoir and solve the readout: one epoch, whose batches are the
+    chunks of sequences the reservoir runs over.
 
     The first call draws the reservoir; ``partial_fit`` adds the new sequences to the
     readout's normal equations and solves again; ``fit`` with ``warm_start`` keeps the
@@ -263,11 +282,20 @@ def _fit_reservoir(est, data, first_call, incremental):
         moments = esn.empty_moments(objective.features_per_unit * n_units, data.Y.shape[1])
     else:
         moments = est._moments
+    history = History() if first_call else est._history()
+    epoch = history.n_iter + 1
+    n_chunks = -(-seqs.n_samples // PREDICT_BATCH)
+    emit(events.on_epoch_begin, history, EpochBegin(epoch, n_chunks))
+    on_chunk = (
+        lambda n: emit(events.on_batch_begin, history, BatchBegin(epoch, n)),
+        lambda n: emit(events.on_batch_end, history, BatchEnd(epoch, np.nan, np.nan, n)),
+    )
     # huge inputs saturate tanh harmlessly but may overflow on the way; judge the
     # result instead of warning mid-way
     with one_blas_thread, np.errstate(over="ignore", invalid="ignore"):
         moments = objective.accumulate(
-            moments, reservoir, config, seqs, data.Y, data.sample_weight, PREDICT_BATCH
+            moments, reservoir, config, seqs, data.Y, data.sample_weight, PREDICT_BATCH,
+            on_chunk,
         )
         finite = all(np.isfinite(part).all() for part in moments)
         if finite:
@@ -279,7 +307,6 @@ def _fit_reservoir(est, data, first_call, incremental):
             "sample_weight hold values too large for it. Scale them (e.g. with "
             "sklearn.preprocessing.StandardScaler)."
         )
-    history = History() if first_call else est._history()
     history.n_iter += 1
     history.t += seqs.n_samples
     history.stop_reason = "solved"
@@ -288,6 +315,8 @@ def _fit_reservoir(est, data, first_call, incremental):
     est._moments, est._spec, est._loss = moments, spec, data.loss
     est._esn_build, est._esn_config, est._token_seen = build, config, None
     est._record_history(history)
+    # one epoch whatever it asks: a stop request has nothing left to stop
+    emit(events.on_epoch_end, history, EpochEnd(epoch, np.nan, None, np.nan, None))
     if est.verbose:
         print(
             f"Echo state network: {seqs.n_samples} sequences, {len(seqs.data)} steps "
@@ -318,12 +347,14 @@ def _reservoir_output(est, seqs):
 # --------------------------------------------------------------------------- the table
 BACKENDS = {
     "trained": Backend(
-        _check_trained, _fit_trained, _trained_output, _trained_partial_fit_error,
+        _check_trained, _fit_trained, _trained_epochs, _trained_output,
+        _trained_partial_fit_error,
         ("recurrent_coefs_", "embedding_", "decoder_coefs_"), True,
         "a recurrent network trained by BPTT",
     ),
     "reservoir": Backend(
-        _check_reservoir, _fit_reservoir, _reservoir_output, lambda est: None,
+        _check_reservoir, _fit_reservoir, lambda est, incremental: 1, _reservoir_output,
+        lambda est: None,
         ("reservoir_",), False, "an echo state network",
     ),
 }

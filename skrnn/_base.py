@@ -16,6 +16,7 @@ from . import _embedding as emb
 from . import _network as net
 from ._backends import BACKENDS, CELL_TYPES, FitData
 from ._blas import one_blas_thread
+from ._callbacks import MIXINS, fit_tasks
 from ._cells import ACTIVATIONS
 from ._input import (
     check_sample_weight,
@@ -121,8 +122,12 @@ def with_extra_params(**extra):
     return decorate
 
 
-class BaseRNN(BaseEstimator):
-    """Shared hyperparameters and training of the recurrent estimators."""
+class BaseRNN(*MIXINS, BaseEstimator):
+    """Shared hyperparameters and training of the recurrent estimators.
+
+    With scikit-learn >= 1.9 it takes scikit-learn's callbacks (``set_callbacks``; see
+    ``_callbacks``).
+    """
 
     _parameter_constraints = {
         "cell_type": [StrOptions(set(CELL_TYPES))],
@@ -338,8 +343,11 @@ class BaseRNN(BaseEstimator):
         data = FitData(
             seqs, Y, loss, sample_weight, stratify, hidden, input_size, token_seen
         )
+        n_epochs = BACKENDS[backend].n_epochs(self, incremental)
         try:
-            BACKENDS[backend].fit(self, data, first_call, incremental)
+            with fit_tasks(self, X, y, sample_weight, n_epochs) as tasks:
+                events = self._fit_events().merged(tasks)
+                BACKENDS[backend].fit(self, data, first_call, incremental, events)
         finally:
             # a backend sets _backend once it changes the model (a trained fit at its
             # start, a reservoir once solved): then drop what another kind had left
@@ -376,7 +384,9 @@ class BaseRNN(BaseEstimator):
         return sample_weight
 
     def _fit_events(self):
-        """Return the callables the training loop calls at its event points."""
+        """Return the callables the training loop calls at its event points, besides
+        those of scikit-learn's callbacks.
+        """
         return Events()
 
     # ------------------------------------------------------------------ history

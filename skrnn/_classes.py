@@ -108,6 +108,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         self : RNNClassifier
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight)
 
@@ -133,6 +134,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         self : RNNClassifier
+            The fitted estimator.
         """
         if not self._is_fitted() and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -186,6 +188,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_``.
         """
         proba = self._validated_output(X)
         if proba.shape[1] == 1:
@@ -210,6 +213,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         score : float
+            Mean accuracy (weighted by ``sample_weight`` when given).
         """
         with target_errors():
             y = _labels_1d(y)
@@ -217,7 +221,18 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return _finite_accuracy(self, X, y, sample_weight)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba` (``-inf`` for probabilities of 0)."""
+        """Logarithm of :meth:`predict_proba` (``-inf`` for probabilities of 0).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, in the order of ``classes_``.
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
@@ -232,6 +247,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         y : ndarray of shape (n_samples,)
+            The predicted labels.
         """
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
@@ -295,6 +311,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Returns
         -------
         self : RNNRegressor
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight)
 
@@ -318,6 +335,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Returns
         -------
         self : RNNRegressor
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
@@ -354,6 +372,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Returns
         -------
         score : float
+            R² (weighted by ``sample_weight`` when given).
         """
         with target_errors():
             y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
@@ -374,6 +393,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
         """
         pred = self._validated_output(X)
         return pred.ravel() if pred.shape[1] == 1 else pred

@@ -157,7 +157,7 @@ ATTRIBUTES_DOC = """    n_features_in_ : int
         For 2-D input, the number of columns (time steps), per scikit-learn's column
         rule; for 3-D and list input, the number of features per time step; 1 (one id
         per step) for token ids.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     n_outputs_ : int
         Units of the output layer.
@@ -189,10 +189,10 @@ ATTRIBUTES_DOC = """    n_features_in_ : int
         Per layer and direction, in PyTorch's order (layer 0 forward, layer 0 backward,
         layer 1 ...), the arrays "weight_ih" (G*H, D_in), "weight_hh" (G*H, H),
         "bias_ih" and "bias_hh" (G*H,), with G = 1, 4 or 3 gates.
-    output_coef_ : ndarray of shape (H_out, n_outputs_)
+    output_coef_ : ndarray of shape (H_out, `n_outputs_`)
         Output layer weights; ``H_out`` is the top layer's size times the directions
         (for "esn", 2 * H: the last state then the mean state).
-    output_intercept_ : ndarray of shape (n_outputs_,)
+    output_intercept_ : ndarray of shape (`n_outputs_`,)
         Output layer bias.
     embedding_ : ndarray of shape (n_tokens, embedding_dim)
         The learnt embedding table, when ``embedding_dim`` is set: row ``i`` is the

@@ -262,14 +262,30 @@ def batch_features(reservoir, config, batch):
     return sequence_features(run)
 
 
-def accumulate(moments, reservoir, config, seqs, Y, sample_weight=None, batch_size=256):
+def _chunks(seqs, batch_size, on_chunk):
+    """Packed batches of ``seqs`` as :func:`_batches`, calling ``on_chunk`` (a pair of
+    callables of the chunk's number of sequences, or None) before and after each.
+    """
+    begin, end = (None, None) if on_chunk is None else on_chunk
+    for batch in _batches(seqs, batch_size):
+        if begin is not None:
+            begin(len(batch.order))
+        yield batch
+        if end is not None:
+            end(len(batch.order))
+
+
+def accumulate(
+    moments, reservoir, config, seqs, Y, sample_weight=None, batch_size=256, on_chunk=None
+):
     """``moments`` updated with the features of ``seqs`` and their targets ``Y``.
 
     Runs the reservoir over ``batch_size`` sequences at a time, so memory stays bounded
-    by one batch whatever the size of ``seqs``.
+    by one batch whatever the size of ``seqs``. ``on_chunk``: ``(begin, end)``, two
+    callables of a chunk's number of sequences called around its accumulation (or None).
     """
     Y = np.asarray(Y)
-    for batch in _batches(seqs, batch_size):
+    for batch in _chunks(seqs, batch_size, on_chunk):
         w = None if sample_weight is None else sample_weight[batch.order]
         F = batch_features(reservoir, config, batch)
         moments = update_moments(moments, F, Y[batch.order], w)
@@ -299,16 +315,17 @@ def _target_rows(plan, target_lengths, washout):
 
 
 def accumulate_aligned(
-    moments, reservoir, config, seqs, targets, sample_weight=None, batch_size=256
+    moments, reservoir, config, seqs, targets, sample_weight=None, batch_size=256,
+    on_chunk=None,
 ):
     """``moments`` updated with every target step's state (outputs aligned with inputs).
 
     ``targets`` is a ragged block per sequence (``data``, ``lengths`` and integer
     indexing, as ``_seq2seq.TargetSequences``), aligned with the *last* ``len(y_i)``
     steps of sequence ``i``; each step weighs its sequence's weight. Steps before
-    ``config.washout`` are left out of the fit.
+    ``config.washout`` are left out of the fit. ``on_chunk`` as in :func:`accumulate`.
     """
-    for batch in _batches(seqs, batch_size):
+    for batch in _chunks(seqs, batch_size, on_chunk):
         run = run_reservoir(
             reservoir, batch.X, batch.plan, leak_rate=config.leak_rate,
             activation=config.activation, keep_states=True,

@@ -299,6 +299,7 @@ class SeqToSeqRNN(BaseRNN):
         Returns
         -------
         self : SeqToSeqRNN
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight)
 
@@ -330,6 +331,7 @@ class SeqToSeqRNN(BaseRNN):
         Returns
         -------
         self : SeqToSeqRNN
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -638,6 +640,7 @@ class SeqToSeqRNN(BaseRNN):
         Returns
         -------
         score : float
+            R² or per-step accuracy, as described above.
         """
         seqs = self._validated_sequences(X)
         targets, _, _, _ = self._encode_targets(y, first_call=False, fitting=False)
@@ -709,8 +712,9 @@ class SeqToSeqRNN(BaseRNN):
     @available_if(_categorical)
     @finite_prediction
     def predict_proba_stream(self, X, state=None):
-        """Per-step class probabilities of the next chunk of each stream, carrying
-        their state; see :meth:`predict_stream`.
+        """Per-step class probabilities of the next chunk of each stream.
+
+        The streams' state is carried from chunk to chunk; see :meth:`predict_stream`.
 
         Parameters
         ----------

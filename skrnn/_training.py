@@ -7,11 +7,16 @@ training hyperparameters), a :class:`Trainer` (parameter views and scratch) and 
 :class:`Problem` (the data). They fill a :class:`History` record, which the estimator
 copies into ``n_iter_``, ``loss_curve_``, ... They never read or write an estimator.
 
-Event points: after every mini-batch step (with ``stream``: every window) the
-``on_batch_end`` callables of :class:`Events` receive a :class:`BatchEnd`; after every
-epoch the ``on_epoch_end`` callables receive an :class:`EpochEnd` and may return True to
-stop training (the model stays fitted and consistent, as after Ctrl-C). Learning-rate
-schedules and callbacks plug in there. ``SOLVERS`` maps each ``solver`` to its loop.
+Event points (:class:`Events`): before every epoch the ``on_epoch_begin`` callables
+receive an :class:`EpochBegin` (how many mini-batches it will run at most); around every
+mini-batch step (with ``stream``: every window) ``on_batch_begin`` and ``on_batch_end``
+receive a :class:`BatchBegin` and a :class:`BatchEnd`; after every epoch the
+``on_epoch_end`` callables receive an :class:`EpochEnd` and may return True to stop
+training (the model stays fitted and consistent, as after Ctrl-C). An L-BFGS iteration
+is an epoch without batches; it begins at its first loss evaluation. A begun epoch or
+batch has no end event when training is interrupted or diverges inside it, or when
+scipy abandons an L-BFGS line search. Learning-rate schedules and callbacks (see
+``_callbacks``) plug in there. ``SOLVERS`` maps each ``solver`` to its loop.
 """
 
 import math
@@ -93,6 +98,16 @@ class History:
         return History(n_iter=self.n_iter, t=self.t)
 
 
+class EpochBegin(NamedTuple):
+    epoch: int
+    n_batches: int  # mini-batch steps (windows, reservoir chunks) at most; 0: none
+
+
+class BatchBegin(NamedTuple):
+    epoch: int
+    n_samples: int  # sequences (stream: segments) in the batch
+
+
 class BatchEnd(NamedTuple):
     epoch: int
     loss: float  # the batch's mean loss
@@ -105,7 +120,8 @@ class EpochEnd(NamedTuple):
     loss: float
     validation_score: float | None
     grad_norm: float
-    params: np.ndarray  # the flat parameters after this epoch (read only)
+    params: np.ndarray | None  # the flat parameters after this epoch (read only);
+    # None for an echo state network, whose readout is the estimator's already
 
 
 class Events(NamedTuple):
@@ -113,6 +129,17 @@ class Events(NamedTuple):
 
     on_batch_end: tuple = ()  # f(history, BatchEnd) -> None
     on_epoch_end: tuple = ()  # f(history, EpochEnd) -> True to stop
+    on_epoch_begin: tuple = ()  # f(history, EpochBegin) -> None
+    on_batch_begin: tuple = ()  # f(history, BatchBegin) -> None
+
+    def merged(self, other):
+        """Return the events that call this one's callables, then ``other``'s."""
+        return Events(*(mine + theirs for mine, theirs in zip(self, other, strict=True)))
+
+
+def emit(callables, history, info):
+    """Call every one of ``callables`` (all of them); True if any asked to stop."""
+    return any([bool(f(history, info)) for f in callables])
 
 
 class Problem(NamedTuple):
@@ -284,11 +311,13 @@ def run_epoch(config, trainer, problem, history, rng, events=None):
     order = rng.permutation(n) if config.shuffle else np.arange(n)
     size = batch_size(config, n)
     epoch = history.n_iter + 1
+    emit(events.on_epoch_begin, history, EpochBegin(epoch, -(-n // size)))
     total_loss, total_norm, n_batches = 0.0, 0.0, 0
     for start in range(0, n, size):
         index = order[start : start + size]
         if problem.sample_weight is not None and not problem.sample_weight[index].any():
             continue  # a batch of zero weights has no loss to descend
+        emit(events.on_batch_begin, history, BatchBegin(epoch, len(index)))
         # overflow can only come from a diverging run, which is reported below
         with np.errstate(over="ignore", invalid="ignore"):
             loss = batch_loss_grad(config, trainer, problem, index, rng, sparse=True)
@@ -299,8 +328,7 @@ def run_epoch(config, trainer, problem, history, rng, events=None):
         total_loss += loss * len(index)
         total_norm += norm
         n_batches += 1
-        for on_batch_end in events.on_batch_end:
-            on_batch_end(history, BatchEnd(epoch, loss, norm, len(index)))
+        emit(events.on_batch_end, history, BatchEnd(epoch, loss, norm, len(index)))
     # run_stochastic refuses a training set without weight, so a batch always ran
     return total_loss / n, total_norm / n_batches
 
@@ -319,6 +347,7 @@ def run_stream_epoch(config, trainer, problem, history, rng, events=None):
         problem.seqs.lengths, order, n_streams, config.bptt_steps or streams.DEFAULT_WINDOW
     )
     epoch = history.n_iter + 1
+    emit(events.on_epoch_begin, history, EpochBegin(epoch, layout.n_windows))
     dtype = trainer.flat.dtype
     total_loss, total_weight, total_norm, n_updates = 0.0, 0.0, 0.0, 0
     carried, start = None, time.perf_counter()
@@ -335,6 +364,7 @@ def run_stream_epoch(config, trainer, problem, history, rng, events=None):
         weight = float(weights.sum())
         with np.errstate(over="ignore", invalid="ignore"):
             if weight > 0:
+                emit(events.on_batch_begin, history, BatchBegin(epoch, len(index)))
                 loss = batch_loss_grad(
                     config, trainer, window, index, rng, sparse=True, initial=initial,
                     final=final,
@@ -354,8 +384,7 @@ def run_stream_epoch(config, trainer, problem, history, rng, events=None):
             total_weight += weight
             total_norm += norm
             n_updates += 1
-            for on_batch_end in events.on_batch_end:
-                on_batch_end(history, BatchEnd(epoch, loss, norm, len(index)))
+            emit(events.on_batch_end, history, BatchEnd(epoch, loss, norm, len(index)))
         if config.verbose and (k + 1) % report_every == 0:
             print(
                 f"Epoch {epoch}, window {k + 1}/{layout.n_windows}: "
@@ -504,7 +533,7 @@ def run_stochastic(
                 0 if improved else history.no_improvement_count + 1
             )
             info = EpochEnd(history.n_iter, loss, score, norm, trainer.flat)
-            if any([bool(f(history, info)) for f in events.on_epoch_end]):
+            if emit(events.on_epoch_end, history, info):
                 history.stop_reason = "callback"
                 break
             if incremental:
@@ -587,7 +616,8 @@ def run_lbfgs(
 ):
     """Full-batch L-BFGS-B through ``scipy.optimize.minimize`` (clip_norm not used).
 
-    Each accepted iterate is an "epoch" of the event points (no batch events).
+    Each accepted iterate is an "epoch" of the event points (no batch events); it
+    begins at the first loss evaluation after the previous one.
     """
     events = Events() if events is None else events
     index = np.arange(problem.seqs.n_samples)
@@ -597,8 +627,12 @@ def run_lbfgs(
     # fun() evaluates trial points of the line search; after an interruption or a
     # divergence the estimator keeps the last accepted iterate, whose loss it recorded
     accepted = {"x": trainer.flat.astype(np.float64)}
+    iteration = {"open": False}
 
     def fun(x):
+        if not iteration["open"]:
+            iteration["open"] = True
+            emit(events.on_epoch_begin, history, EpochBegin(history.n_iter + 1, 0))
         trainer.flat[...] = x
         with np.errstate(over="ignore", invalid="ignore"):
             loss = batch_loss_grad(config, trainer, problem, index, rng)
@@ -608,6 +642,7 @@ def run_lbfgs(
 
     def callback(intermediate_result):
         accepted["x"] = intermediate_result.x.copy()
+        iteration["open"] = False
         history.n_iter += 1
         loss = float(intermediate_result.fun)
         history.loss_curve.append(loss)
@@ -616,7 +651,7 @@ def run_lbfgs(
             elapsed = time.perf_counter() - start
             _print_epoch(history.n_iter, loss, None, last["norm"], elapsed)
         info = EpochEnd(history.n_iter, loss, None, last["norm"], accepted["x"])
-        if any([bool(f(history, info)) for f in events.on_epoch_end]):
+        if emit(events.on_epoch_end, history, info):
             history.stop_reason = "callback"
             raise StopIteration  # scipy ends the run and returns this iterate
 

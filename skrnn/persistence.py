@@ -19,6 +19,9 @@ transformer.
 
 __all__ = ["SKOPS_TRUSTED_TYPES"]
 
+#: The fully qualified names of the types a fitted skrnn model or pipeline holds that
+#: ``skops.io`` does not trust by default; pass them as ``trusted=`` to ``skops.io.load``
+#: after reviewing them (see the module's description above).
 SKOPS_TRUSTED_TYPES = (
     "skrnn._classes.RNNClassifier",
     "skrnn._classes.RNNRegressor",

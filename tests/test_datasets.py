@@ -130,3 +130,23 @@ def test_delayed_label_variable_length_bounds_by_the_shortest_sequence(n_timeste
     assert all((x[: shortest - 1, 1] == 1).all() and abs(x[-1, 1]) < 1 for x in X)
     with pytest.raises(ValueError, match=rf"shortest sequence, {shortest} steps"):
         make_delayed_label(20, n_timesteps, n_informative=shortest, variable_length=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"n_informative": 0}, "n_informative"),
+        ({"n_informative": -1}, "n_informative"),
+        ({"n_samples": 0}, "n_samples"),
+        ({"n_samples": 2.5}, "n_samples"),
+        ({"n_timesteps": 1}, "n_timesteps"),
+        ({"n_classes": 1}, "n_classes"),
+        ({"noise": -0.5}, "noise"),
+    ],
+)
+def test_delayed_label_rejects_out_of_range_arguments_by_name(kwargs, name):
+    """A negative or zero count is a ValueError naming the argument, not a numpy error."""
+    from skrnn.datasets import make_delayed_label
+
+    with pytest.raises(ValueError, match=rf"'{name}' parameter of make_delayed_label"):
+        make_delayed_label(**kwargs)

@@ -1,9 +1,24 @@
 """Synthetic sequence tasks that can only be solved by remembering across many steps."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "n_timesteps": [Interval(Integral, 2, None, closed="left")],
+        "n_classes": [Interval(Integral, 2, None, closed="left")],
+        "n_informative": [Interval(Integral, 1, None, closed="left")],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "variable_length": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_delayed_label(
     n_samples=500, n_timesteps=60, *, n_classes=2, n_informative=3, noise=1.0,
     variable_length=False, random_state=None,
@@ -59,8 +74,6 @@ def make_delayed_label(
             f"{shortest} steps (n_timesteps={n_timesteps}"
             + (", variable_length=True)." if variable_length else ").")
         )
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be at least 2, got {n_classes}.")
     rng = check_random_state(random_state)
     y = rng.randint(n_classes, size=n_samples)
     codes = np.linspace(-1.0, 1.0, n_classes)

@@ -55,6 +55,7 @@ def load_rotten_tomatoes(*, data_file=None, return_X_y=False):
         and 1 (fresh); ``target_names``; ``movie``: ndarray of each snippet's film;
         ``DESCR``.
     (data, target) : tuple if ``return_X_y`` is True
+        The snippets and their labels, as in the Bunch.
 
     Raises
     ------

@@ -197,6 +197,7 @@ class StepwiseTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         Returns
         -------
         self : StepwiseTransformer
+            The fitted transformer.
         """
         form = _read(self, X, reset=True)
         self.transformer_ = clone(self.transformer).fit(form.seqs.data)
@@ -243,6 +244,7 @@ class StepwiseTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         Returns
         -------
         self : StepwiseTransformer
+            The fitted transformer.
         """
         first_call = not hasattr(self, "transformer_")
         form = _read(self, X, reset=first_call)
@@ -291,7 +293,7 @@ class StepwiseTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
 
     @available_if(_inner_has("get_feature_names_out"))
     def get_feature_names_out(self, input_features=None):
-        """Names of the last axis of the output of :meth:`transform`.
+        """Get the names of the last axis of the output of :meth:`transform`.
 
         For 3-D and list input these are the inner transformer's names of the features
         of each step. For 2-D input transformed into 2-D output, whose columns are
@@ -306,6 +308,7 @@ class StepwiseTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         Returns
         -------
         feature_names_out : ndarray of str objects
+            The feature names.
         """
         check_is_fitted(self)
         input_features = _check_feature_names_in(self, input_features)
@@ -380,6 +383,7 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         Returns
         -------
         self : object
+            The transformer (nothing is learned from ``X``).
         """
         form = _read(self, X, reset=True)
         self._check_params()

@@ -199,6 +199,7 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         Returns
         -------
         self : TextSequencer
+            The fitted transformer.
         """
         analyze = self.build_analyzer()
         counts = Counter()
@@ -253,7 +254,8 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
 
         Returns
         -------
-        names : ndarray of str objects, of shape (len(vocabulary_) + 2,)
+        names : ndarray of str objects, of shape (`len(vocabulary_) + 2`,)
+            The token of every id.
         """
         check_is_fitted(self)
         names = np.empty(N_RESERVED + len(self.vocabulary_), dtype=object)
@@ -274,6 +276,7 @@ class TextSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         Returns
         -------
         tokens : list of ndarray of str objects
+            The tokens of every sequence.
         """
         names = self.get_feature_names_out()
         name = type(self).__name__

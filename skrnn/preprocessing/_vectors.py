@@ -292,6 +292,7 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         Returns
         -------
         self : WordVectorSequencer
+            The fitted transformer.
         """
         self._fit(raw_documents, y)
         return self
@@ -314,8 +315,10 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
 
         Returns
         -------
-        X : list of ndarray of shape (T_i, n_features_out_), or ndarray of shape \
-(n_samples, n_features_out_)
+        X : list of ndarray of shape (T_i, `n_features_out_`), or ndarray of shape \
+(n_samples, `n_features_out_`)
+            The documents as sequences of vectors, as :meth:`transform` returns them
+            (the log-count ratios cross-fitted with ``target_encoding``).
         """
         if not self.target_encoding:
             self._fit(None, None)
@@ -350,8 +353,8 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
 
         Returns
         -------
-        X : list of ndarray of shape (T_i, n_features_out_), or ndarray of shape \
-(n_samples, n_features_out_)
+        X : list of ndarray of shape (T_i, `n_features_out_`), or ndarray of shape \
+(n_samples, `n_features_out_`)
             The vector of every token, then 1.0 for a token without a vector; with
             ``target_encoding``, then its log-count ratios and 1.0 for a token the
             training documents never held (its ratios are 0).
@@ -361,7 +364,7 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         return self._encode(self._tokens(raw_documents), ratios)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns.
+        """Get the names of the output columns.
 
         ``vector0``, ``vector1``, ..., ``unknown``; with ``target_encoding`` then
         ``ratio_<class>`` (the second class for a binary target, every class
@@ -375,6 +378,7 @@ class WordVectorSequencer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         Returns
         -------
         names : ndarray of str objects
+            The column names.
         """
         check_is_fitted(self)
         names = [f"vector{i}" for i in range(self.vectors_.shape[1])] + ["unknown"]
