@@ -142,14 +142,14 @@ def iter_chunks(X, *arrays, chunk_size=None):
         Sequences per chunk (the last chunk holds the rest). None follows the blocks of
         a dask array ``X`` along its first axis.
 
-    Yields
-    ------
-    X_chunk : ndarray or list of ndarray
-        The chunk's sequences in memory: an array of ``X``'s dimensions, or a list of
-        arrays for a list ``X``.
-    *array_chunks : ndarray or list
-        With ``arrays``, each argument's rows of the chunk, after ``X_chunk`` in a
-        tuple.
+    Returns
+    -------
+    chunks : iterator
+        One item per chunk: ``X_chunk``, the chunk's sequences in memory (an array of
+        ``X``'s dimensions, or a list of arrays for a list ``X``); with ``arrays``, the
+        tuple ``(X_chunk, *array_chunks)`` of each argument's rows of the chunk.
+        Arguments are checked when ``iter_chunks`` is called, the data is read as the
+        iterator advances, and a new call starts a new pass (an epoch).
 
     Raises
     ------
