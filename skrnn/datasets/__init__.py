@@ -1,5 +1,8 @@
-"""Sequence data sets: generators of order-sensitive tasks and loaders of real data."""
+"""Sequence data sets: generators of order-sensitive tasks, loaders of real data, and a
+reader of sequences from disk chunk by chunk.
+"""
 
+from ._chunks import iter_chunks
 from ._memory import make_delayed_label
 from ._rotten_tomatoes import load_rotten_tomatoes
 from ._sentiment import make_negation_sentiment
@@ -11,3 +14,4 @@ __all__ = [
     "make_negation_sentiment",
 ]
 __all__ += ["load_ucr"]
+__all__ += ["iter_chunks"]
