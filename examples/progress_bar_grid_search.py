@@ -1,4 +1,5 @@
-"""A progress bar over a grid search: GridSearchCV -> Pipeline -> RNNClassifier.
+"""A progress bar over a grid search: GridSearchCV -> Pipeline -> RNNClassifier
+============================================================================
 
 scikit-learn >= 1.9 ships callbacks (``sklearn.callback``, experimental) and skrnn's
 estimators take them: set :class:`sklearn.callback.ProgressBar` (it needs ``rich``:
@@ -54,6 +55,8 @@ def main(quick=False):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="A progress bar over a grid search of RNN pipelines."
+    )
     parser.add_argument("--quick", action="store_true", help="a smaller, faster run")
     main(quick=parser.parse_args().quick)
