@@ -117,7 +117,7 @@ class AeonRNNClassifier(BaseClassifier):
     estimator : estimator object, default=None
         A scikit-learn classifier that reads skrnn's sequence input, such as
         :class:`skrnn.RNNClassifier` or a pipeline ending in one. It is cloned in
-        :meth:`fit`. None means the default pipeline
+        ``fit``. None means the default pipeline
         ``make_pipeline(FrameSummarizer(frame_length="auto"),
         StepwiseTransformer(StandardScaler()), RNNClassifier())``: statistics (mean,
         std, min, max, first, last) of at most 64 frames of consecutive steps, each
@@ -132,7 +132,7 @@ class AeonRNNClassifier(BaseClassifier):
     estimator_ : estimator object
         The fitted clone of ``estimator`` (or of the default pipeline).
     classes_ : ndarray of shape (n_classes,)
-        The class labels, sorted; the columns of :meth:`predict_proba` follow them.
+        The class labels, sorted; the columns of ``predict_proba`` follow them.
     n_classes_ : int
         The number of classes.
     metadata_ : dict
@@ -214,7 +214,7 @@ class AeonRNNRegressor(BaseRegressor):
     estimator : estimator object, default=None
         A scikit-learn regressor that reads skrnn's sequence input, such as
         :class:`skrnn.RNNRegressor` or a pipeline ending in one. It is cloned in
-        :meth:`fit`. None means the default pipeline
+        ``fit``. None means the default pipeline
         ``make_pipeline(FrameSummarizer(frame_length="auto"),
         StepwiseTransformer(StandardScaler()), RNNRegressor())``; targets are used
         as given, unscaled.
