@@ -20,7 +20,13 @@ there), and change one thing each:
   ``embedding_init=wv.vectors`` with ``wv = load_word_vectors(n_components=64)``
   (PPMI + SVD word vectors of web bigram counts, nothing learnt from the snippets),
   ``freeze_embedding`` True (frozen) or False (fine-tuned); and fine-tuned with
-  pieces (3, 4).
+  pieces (3, 4);
+* ``pretrained + lexicons``: the same with
+  ``load_word_vectors(n_components=58, lexicons=True)``, 58 SVD columns and the six
+  sentiment-lexicon columns (General Inquirer, Whissell), frozen or fine-tuned.
+
+``--rows lexicons`` (repeatable; a part of the row names) runs only the matching RNN
+rows and TF-IDF + LR; the "same information" rows need the pretrained and pieces rows.
 
 Baselines in the same run: TF-IDF + ``LogisticRegression`` (``C`` chosen by an inner
 3-fold search on the training fold), and the "same information" baselines, a
@@ -66,9 +72,11 @@ def first_try(**estimator):
     )
 
 
-def rnn_pipelines(wv):
+def rnn_pipelines(wv, wv_lexicons):
     words = list(wv.words)
     fixed = {"embedding_init": wv.vectors}
+    lexicon_words = list(wv_lexicons.words)
+    lexicons = {"embedding_init": wv_lexicons.vectors}
     return {
         "first try (word ids)": make_pipeline(
             TextSequencer(min_frequency=2), first_try()
@@ -87,6 +95,13 @@ def rnn_pipelines(wv):
         ),
         "pretrained + pieces, fine-tuned": make_pipeline(
             TextSequencer(vocabulary=words, subwords=SUBWORDS), first_try(**fixed)
+        ),
+        "pretrained + lexicons, frozen": make_pipeline(
+            TextSequencer(vocabulary=lexicon_words),
+            first_try(**lexicons, freeze_embedding=True),
+        ),
+        "pretrained + lexicons, fine-tuned": make_pipeline(
+            TextSequencer(vocabulary=lexicon_words), first_try(**lexicons)
         ),
     }
 
@@ -129,6 +144,8 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=2, help="fits at a time")
     parser.add_argument("--limit", type=int, default=None,
                         help="only this many snippets (a smoke test of the script)")
+    parser.add_argument("--rows", action="append", default=None,
+                        help="run only the RNN rows whose name holds this (repeatable)")
     args = parser.parse_args()
     X, y = load_rotten_tomatoes(return_X_y=True)
     if args.limit is not None:
@@ -139,7 +156,11 @@ def main():
     print(f"{len(X)} snippets; {len(wv.words)} word vectors of {EMBEDDING} features\n")
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
     folds = folds[: args.folds]
-    pipes = rnn_pipelines(wv)
+    # the lexicons add 6 columns: 58 SVD columns keep the rows EMBEDDING wide
+    wv_lexicons = load_word_vectors(n_components=EMBEDDING - 6, lexicons=True)
+    pipes = rnn_pipelines(wv, wv_lexicons)
+    if args.rows:
+        pipes = {n: p for n, p in pipes.items() if any(r in n for r in args.rows)}
     pipes["TF-IDF + LR"] = with_c(
         make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression())
     )
@@ -159,6 +180,8 @@ def main():
     pretrained = mean_rows(vocab, table, np.ones(len(table), dtype=bool), X)
     same = f"LR on mean of the pieces RNN's rows {SUBWORDS}"
     for k, (train, test) in enumerate(folds):
+        if (f"pieces {SUBWORDS}", k) not in fitted:  # not run (--rows)
+            break
         score, secs = same_information(pretrained, y, train, test)
         scores.setdefault("LR on mean of pretrained rows", []).append(score)
         seconds.setdefault("LR on mean of pretrained rows", []).append(secs)

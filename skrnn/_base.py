@@ -142,6 +142,7 @@ class BaseRNN(*MIXINS, BaseEstimator):
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "input_noise": [Interval(Real, 0, None, closed="left")],
+        "token_dropout": [Interval(Real, 0, 1, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -186,6 +187,7 @@ class BaseRNN(*MIXINS, BaseEstimator):
         input_dropout=0.0,
         recurrent_dropout=0.0,
         input_noise=0.0,
+        token_dropout=0.0,
         clip_norm=5.0,
         solver="adam",
         alpha=1e-4,
@@ -226,6 +228,7 @@ class BaseRNN(*MIXINS, BaseEstimator):
         self.input_dropout = input_dropout
         self.recurrent_dropout = recurrent_dropout
         self.input_noise = input_noise
+        self.token_dropout = token_dropout
         self.clip_norm = clip_norm
         self.solver = solver
         self.alpha = alpha
@@ -452,11 +455,15 @@ class BaseRNN(*MIXINS, BaseEstimator):
         self.recurrent_coefs_ = params.recurrent
         self.output_coef_ = params.coef
         self.output_intercept_ = params.intercept
+        if params.attention is None:
+            self.__dict__.pop("attention_coef_", None)
+        else:
+            self.attention_coef_ = params.attention
 
     def _params(self):
         return net.Params(
             getattr(self, "embedding_", None), self.recurrent_coefs_, self.output_coef_,
-            self.output_intercept_,
+            self.output_intercept_, getattr(self, "attention_coef_", None),
         )
 
     # ------------------------------------------------------------------ prediction

@@ -40,7 +40,7 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         ``momentum``, ``nesterovs_momentum``, ``early_stopping``,
         ``validation_fraction``, ``beta_1``, ``beta_2``, ``epsilon``,
         ``n_iter_no_change``), ``clip_norm``, ``dropout``, ``input_dropout``,
-        ``recurrent_dropout``, ``input_noise``, ``bptt_steps`` and
+        ``recurrent_dropout``, ``input_noise``, ``token_dropout``, ``bptt_steps`` and
         ``pooling`` (its readout always reads the last and the mean state); it
         refuses ``bidirectional=True``, ``embedding_dim`` and more than one layer.
         ``partial_fit`` is available with any ``solver``. In ``SeqToSeqRNN`` the ESN
@@ -77,15 +77,18 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
     bidirectional : bool, default=False
         Add a layer reading each sequence backwards beside every layer; their outputs
         are concatenated.
-    pooling : {"last", "mean", "max"}, default="last"
+    pooling : {"last", "mean", "max", "attention"}, default="last"
         What the output layer of a many-to-one model (one output per sequence) reads
         from the top layer: "last" its state after the sequence's last real step
         (bidirectional: with the backward direction's state after reading back to the
         first step); "mean" the average of its outputs over the sequence's real steps;
         "max" their per-feature maximum over those steps (bidirectional: of the
-        concatenated outputs). "mean" and "max" give every step a direct path to the
-        output layer rather than one through all later steps; they cannot be combined
-        with a ``bptt_steps`` shorter than the longest sequence.
+        concatenated outputs); "attention" their average weighted by a softmax over
+        the steps of a learnt score per output (``attention_coef_ @ o_t``, Yang et
+        al., 2016, without their extra layer), which starts as "mean". "mean", "max"
+        and "attention" give every step a direct path to the output layer rather than
+        one through all later steps; they cannot be combined with a ``bptt_steps``
+        shorter than the longest sequence.
         Ignored by ``SeqToSeqRNN`` and by "esn".
     dropout : float in [0, 1), default=0.0
         Dropout rate on the input of every recurrent layer above the first and on the
@@ -110,6 +113,14 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
         vector entry) at every step during training only, a new draw each time. It is
         on the scale of the inputs: use it on standardised features (for example after
         ``StepwiseTransformer(StandardScaler())``).
+    token_dropout : float in [0, 1), default=0.0
+        Token (word) dropout: at every step of every training sequence, the whole
+        input vector (with ``embedding_dim``, the token's embedding) is zeroed with
+        this probability and the others are scaled by ``1 / (1 - token_dropout)``,
+        each step drawn on its own (Iyyer et al., 2015; Gal & Ghahramani, 2016 drop
+        word types instead). The dropped tokens' rows get no gradient from that
+        step. Training only; a regulariser for text, where a model otherwise leans
+        on a few words it saw in training.
     clip_norm : float or None, default=5.0
         Rescale each mini-batch gradient so that its global L2 norm (over all
         parameters) is at most this; None disables clipping. Not used by "lbfgs".
@@ -234,6 +245,9 @@ ATTRIBUTES_DOC = """    n_features_in_ : int
         (for "esn", 2 * H: the last state then the mean state).
     output_intercept_ : ndarray of shape (`n_outputs_`,)
         Output layer bias.
+    attention_coef_ : ndarray of shape (H_out,)
+        The score vector of ``pooling="attention"`` (absent otherwise): step ``t``
+        weighs ``exp(attention_coef_ @ o_t)``, normalised over the sequence's steps.
     embedding_ : ndarray of shape (n_tokens, embedding_dim)
         The learnt embedding table, when ``embedding_dim`` is set: row ``i`` is the
         vector of token id ``i`` (row 0, padding, is zero).

@@ -454,23 +454,35 @@ class VariationalMasks(NamedTuple):
 
     inputs: np.ndarray | None
     recurrent: list | None
+    # (N, 1) multipliers of the stack's input rows, in the batch's packed order (token
+    # dropout), already applied to the input :func:`perturb_inputs` returns: the
+    # caller multiplies the gradient w.r.t. that input by them (None: no token dropout)
+    steps: np.ndarray | None = None
 
 
 class TrainingNoise(NamedTuple):
     """What training perturbs besides the per-step ``dropout``: the rates of the
-    :class:`VariationalMasks` and the standard deviation of Gaussian noise added to
-    every input value (a new draw at every step).
+    :class:`VariationalMasks`, the standard deviation of Gaussian noise added to
+    every input value (a new draw at every step), and the rate of token dropout (a
+    step's whole input vector, a token's embedding, zeroed).
     """
 
     input_dropout: float = 0.0
     recurrent_dropout: float = 0.0
     input_noise: float = 0.0
+    token_dropout: float = 0.0
 
 
 def perturb_inputs(noise, rng, X, layers, n_sequences):
     """Draw a batch's training noise: return the stack's input ``X`` plus Gaussian noise
-    (a new array; ``X`` itself when there is none) and its :class:`VariationalMasks`
-    (or None). ``noise`` None, or all of it 0, draws nothing.
+    and with its dropped tokens' rows zeroed (a new array; ``X`` itself when there is
+    neither) and its :class:`VariationalMasks` (or None). ``noise`` None, or all of it
+    0, draws nothing.
+
+    Token dropout zeroes each packed row (one step of one sequence: a token's
+    embedding) with probability ``noise.token_dropout`` and scales the others by
+    ``1 / (1 - rate)``; the multipliers are returned as the masks' ``steps``, and the
+    gradient w.r.t. ``X`` is the gradient w.r.t. the returned input times them.
     """
     if noise is None or rng is None:
         return X, None
@@ -480,7 +492,20 @@ def perturb_inputs(noise, rng, X, layers, n_sequences):
     )
     if noise.input_noise:
         X = X + (noise.input_noise * rng.standard_normal(X.shape)).astype(X.dtype)
+    if noise.token_dropout:
+        keep = dropout_mask(rng, (len(X), 1), noise.token_dropout, X.dtype)
+        X = X * keep
+        masks = (masks or VariationalMasks(None, None))._replace(steps=keep)
     return X, masks
+
+
+def input_gradient(dX, masks):
+    """Turn ``dX``, the gradient w.r.t. the input :func:`perturb_inputs` returned, into
+    the gradient w.r.t. the input it was given (in place; None stays None).
+    """
+    if dX is not None and masks is not None and masks.steps is not None:
+        dX *= masks.steps
+    return dX
 
 
 def variational_masks(rng, layers, n_sequences, input_size, input_rate, recurrent_rate,

@@ -292,6 +292,7 @@ class _EncoderDecoderRun(NamedTuple):
     dec_plan: rec.Plan
     dec_order: np.ndarray  # decoder-sorted position -> encoder-sorted position
     dec_rows: np.ndarray  # packed decoder row of each target row
+    enc_masks: rec.VariationalMasks | None  # the encoder's training noise
 
 
 def _decoder_initial_states(enc_final, dec_order):
@@ -353,7 +354,9 @@ def _encoder_decoder_forward(
         activation=dec.activation, dropout=dropout, rng=rng,
         h0=_decoder_initial_states(enc_final, dec_order), variational=dec_masks,
     )
-    run = _EncoderDecoderRun(enc_cache, dec_cache, dec_plan, dec_order, dec_rows)
+    run = _EncoderDecoderRun(
+        enc_cache, dec_cache, dec_plan, dec_order, dec_rows, enc_masks
+    )
     return run, enc_final
 
 
@@ -424,6 +427,7 @@ def encoder_decoder_loss_grad(
         d_states=_encoder_state_grads(d_initial, enc_final, run.dec_order),
         activation=enc.activation, need_dx=params.encoder.embedding is not None,
     )
+    dX = rec.input_gradient(dX, run.enc_masks)
     return net.embedding_and_l2(
         total / denominator, params.encoder, grads.encoder, batch.X, dX, flat, grad_flat,
         reg_mask, alpha, denominator, embedding_grad, emb.table_size(spec),

@@ -63,6 +63,7 @@ class FitConfig(NamedTuple):
     input_dropout: float = 0.0
     recurrent_dropout: float = 0.0
     input_noise: float = 0.0
+    token_dropout: float = 0.0
     bptt_steps: int | None = None
     momentum: float = 0.9
     nesterovs_momentum: bool = True
@@ -78,7 +79,8 @@ class FitConfig(NamedTuple):
     def noise(self):
         """The training noise the loss functions draw (``_recurrent.TrainingNoise``)."""
         return rec.TrainingNoise(
-            self.input_dropout, self.recurrent_dropout, self.input_noise
+            self.input_dropout, self.recurrent_dropout, self.input_noise,
+            self.token_dropout,
         )
 
     @classmethod

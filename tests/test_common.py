@@ -11,7 +11,9 @@ from skrnn import RNNClassifier, RNNRegressor
 
 # small hidden layers keep the suite fast; the defaults are exercised elsewhere
 FAST = dict(hidden_layer_sizes=(16,), random_state=0)
-NOISE_KNOBS = dict(input_dropout=0.1, recurrent_dropout=0.2, input_noise=0.05)
+NOISE_KNOBS = dict(
+    input_dropout=0.1, recurrent_dropout=0.2, input_noise=0.05, token_dropout=0.1
+)
 
 
 def _instances():
@@ -31,6 +33,7 @@ def _instances():
             Est(batch_size=16, **FAST),
             # the pooled readouts: one of each, split between the two estimators
             Est(pooling="mean" if Est is RNNClassifier else "max", **FAST),
+            Est(pooling="attention", **FAST),
             # the training noise: variational dropout on the classifier; on the
             # regressor input noise alone, since the regression check asks R^2 > 0.5
             # on the training data and recurrent dropout 0.2 leaves 0.31 of its 0.89
@@ -68,7 +71,8 @@ def _expected_failed_checks(estimator):
     mini_batch = estimator.solver != "lbfgs" and estimator.batch_size != "auto"
     if mini_batch:
         return {"check_sample_weight_equivalence_on_dense_data": MINI_BATCH_REASON}
-    noisy = estimator.input_dropout or estimator.recurrent_dropout or estimator.input_noise
+    noisy = (estimator.input_dropout or estimator.recurrent_dropout
+             or estimator.input_noise or estimator.token_dropout)
     if noisy:
         return {"check_sample_weight_equivalence_on_dense_data": NOISE_REASON}
     return {}

@@ -1,6 +1,6 @@
-"""Variational dropout and input noise: gradients with fixed masks, masks shared by the
-steps of a sequence (checked against a loop written from PyTorch's equations), and
-nothing drawn or changed when the rates are 0 or at predict time.
+"""Variational dropout, token dropout and input noise: gradients with fixed masks,
+masks shared by the steps of a sequence (checked against a loop written from
+PyTorch's equations), and nothing drawn or changed when the rates are 0 or at predict time.
 """
 
 import numpy as np
@@ -16,7 +16,9 @@ from skrnn._training import ARCHITECTURES
 from ._gradcheck import numerical_gradient, relative_error
 
 CELL_TYPES = ["elman", "lstm", "gru"]
-NOISE = rec.TrainingNoise(input_dropout=0.3, recurrent_dropout=0.4, input_noise=0.2)
+NOISE = rec.TrainingNoise(
+    input_dropout=0.3, recurrent_dropout=0.4, input_noise=0.2, token_dropout=0.3
+)
 
 
 def _setup(cell_type, hidden, bidirectional, lengths=(5, 2, 4, 1, 5), n_features=3,
@@ -79,6 +81,45 @@ def test_gradient_with_fixed_masks_embedding(cell_type):
     _loss(spec, flat, batch, Y, grad)
     numeric = numerical_gradient(lambda: _loss(spec, flat, batch, Y), flat)
     assert relative_error(grad, numeric) <= 1e-6
+
+
+@pytest.mark.parametrize("cell_type", CELL_TYPES)
+@pytest.mark.parametrize("objective", ["aligned", "encoder_decoder"])
+def test_gradient_with_token_dropout_of_bags(cell_type, objective):
+    """Bags of ids (subword pieces) with token dropout, in the many-to-one loss and
+    in the encoder of the sequence objectives: the dropped steps' rows get no
+    gradient from them, the others the scaled one."""
+    rng = np.random.RandomState(5)
+    bags = [rng.randint(0, 7, size=(n, 3)) for n in (4, 2, 5)]
+    for b in bags:
+        b[:, 0] = rng.randint(1, 7, size=len(b))  # no empty bag
+    seqs = check_token_list(bags, "X", "test")
+    stack = net.NetSpec(cell_type, 3, (3,), False, 2, n_tokens=7)
+    if objective == "aligned":
+        spec, loss_grad, target_lengths = stack, s2s.aligned_loss_grad, [4, 2, 5]
+    else:
+        spec = s2s.encoder_decoder_spec(stack._replace(n_outputs=0), 2)
+        loss_grad, target_lengths = s2s.encoder_decoder_loss_grad, [2, 3, 1]
+    arch = ARCHITECTURES[type(spec)]
+    flat = arch.init_params(spec, rng, np.float64)
+    flat += 0.1 * rng.normal(size=flat.shape)
+    batch = net.make_batch(seqs, np.arange(3))
+    targets = s2s.TargetSequences(
+        rng.normal(size=(sum(target_lengths), 2)), target_lengths
+    )[batch.order]
+    noise = rec.TrainingNoise(token_dropout=0.4)
+
+    def loss(grad=None):
+        grad = np.empty_like(flat) if grad is None else grad
+        return loss_grad(
+            arch.unpack(flat, spec), arch.unpack(grad, spec), spec, batch, targets, None,
+            "squared_error", flat=flat, grad_flat=grad, noise=noise,
+            rng=np.random.RandomState(0),
+        )
+
+    grad = np.empty_like(flat)
+    loss(grad)
+    assert relative_error(grad, numerical_gradient(loss, flat)) <= 1e-6
 
 
 @pytest.mark.parametrize("objective", ["aligned", "encoder_decoder"])
@@ -202,7 +243,9 @@ def test_zero_rates_draw_nothing_and_change_nothing():
     assert results[0][2] == results[1][2]  # the random stream was not touched
 
 
-@pytest.mark.parametrize("name", ["input_dropout", "recurrent_dropout", "input_noise"])
+@pytest.mark.parametrize(
+    "name", ["input_dropout", "recurrent_dropout", "input_noise", "token_dropout"]
+)
 def test_each_knob_changes_training_alone(name):
     spec, flat, batch, Y = _setup("lstm", (3,), False)
     base = _loss(spec, flat, batch, Y, noise=rec.TrainingNoise())
@@ -219,6 +262,22 @@ def test_input_noise_has_the_asked_spread():
     assert not X.any()  # the input itself is left alone
 
 
+def test_token_dropout_zeroes_whole_rows_at_the_asked_rate():
+    rng = np.random.RandomState(0)
+    X = np.ones((20_000, 3), dtype=np.float32)
+    out, masks = rec.perturb_inputs(rec.TrainingNoise(token_dropout=0.25), rng, X, [], 1)
+    assert masks.inputs is None and masks.recurrent is None
+    assert masks.steps.shape == (20_000, 1) and out.dtype == np.float32
+    dropped = (out == 0).all(axis=1)
+    assert ((out == 0).any(axis=1) == dropped).all()  # a row goes whole or not at all
+    assert dropped.mean() == pytest.approx(0.25, abs=0.01)
+    np.testing.assert_allclose(out[~dropped], 1 / 0.75, rtol=1e-6)
+    assert (X == 1).all()  # the input itself is left alone
+    # the gradient w.r.t. the input: zero on the dropped rows, scaled on the others
+    d = rec.input_gradient(np.ones_like(X), masks)
+    np.testing.assert_array_equal(d, out)
+
+
 def test_mask_rates_and_scale():
     rng = np.random.RandomState(0)
     layers = [[{"weight_hh": np.zeros((12, 4))}]]
@@ -230,7 +289,7 @@ def test_mask_rates_and_scale():
 
 
 # --------------------------------------------------------------------------- estimators
-KNOBS = dict(input_dropout=0.2, recurrent_dropout=0.3, input_noise=0.1)
+KNOBS = dict(input_dropout=0.2, recurrent_dropout=0.3, input_noise=0.1, token_dropout=0.2)
 
 
 def _data(seed=0, n=30):
@@ -249,7 +308,8 @@ def test_training_only_predict_is_deterministic(cell_type):
     proba = est.predict_proba(X)
     np.testing.assert_array_equal(est.predict_proba(X), proba)
     # predict reads no rate: the same weights without them predict the same
-    est.set_params(input_dropout=0.0, recurrent_dropout=0.0, input_noise=0.0)
+    est.set_params(input_dropout=0.0, recurrent_dropout=0.0, input_noise=0.0,
+                   token_dropout=0.0)
     np.testing.assert_array_equal(est.predict_proba(X), proba)
     # and training did use them
     plain = RNNClassifier(cell_type=cell_type, hidden_layer_sizes=4, max_iter=3,
@@ -281,7 +341,7 @@ def test_every_estimator_trains_with_the_knobs(Est, kw):
 
 @pytest.mark.parametrize("param,value", [
     ("input_dropout", 1.0), ("recurrent_dropout", -0.1), ("input_noise", -1.0),
-    ("recurrent_dropout", "0.2"),
+    ("recurrent_dropout", "0.2"), ("token_dropout", 1.0), ("token_dropout", -0.5),
 ])
 def test_bad_rates_are_refused(param, value):
     X, y = _data()
