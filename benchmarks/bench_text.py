@@ -25,6 +25,16 @@ there), and change one thing each:
   ``load_word_vectors(n_components=58, lexicons=True)``, 58 SVD columns and the six
   sentiment-lexicon columns (General Inquirer, Whissell), frozen or fine-tuned.
 
+* ``transfer start``: the first-try pipeline fitted once on the 7,942 snippets of
+  ``load_rotten_tomatoes(subset="other_films")`` (352 films that none of the 4,866
+  snippets is about), its learnt embedding then given as ``embedding_init`` with its
+  vocabulary (``TextSequencer(vocabulary=words)``), fine-tuned or frozen: a pretrained
+  start learnt from related labelled text, which reads nothing of the 5 folds.
+
+Since that start knows 7,942 more labelled snippets, two rows give the same extra
+data to the other side: the first-try RNN and TF-IDF + LR fitted on each training
+fold *plus* the other films' snippets ("+ other films").
+
 ``--rows lexicons`` (repeatable; a part of the row names) runs only the matching RNN
 rows and TF-IDF + LR; the "same information" rows need the pretrained and pieces rows.
 
@@ -33,7 +43,8 @@ Baselines in the same run: TF-IDF + ``LogisticRegression`` (``C`` chosen by an i
 ``LogisticRegression`` (same inner search) on the mean over a snippet's steps of
 exactly the rows an RNN reads: the pretrained vectors, and the rows the pieces RNN
 learnt (taken from the fitted pipeline of the same fold, so it never sees the fold's
-test labels).
+test labels), and the rows the transfer-start RNN of each fold read after
+fine-tuning.
 """
 
 import argparse
@@ -51,7 +62,7 @@ from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
 from skrnn import RNNClassifier
-from skrnn._embedding import known_ids, lookup
+from skrnn._embedding import N_RESERVED, known_ids, lookup
 from skrnn.datasets import load_rotten_tomatoes, load_word_vectors
 from skrnn.preprocessing import TextSequencer
 
@@ -106,6 +117,31 @@ def rnn_pipelines(wv, wv_lexicons):
     }
 
 
+def transfer_start():
+    """The embedding rows and their words learnt by the first-try pipeline on the
+    other films' snippets: ``embedding_init`` and ``TextSequencer(vocabulary=...)``.
+    """
+    X, y = load_rotten_tomatoes(subset="other_films", return_X_y=True)
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make_pipeline(TextSequencer(min_frequency=2), first_try()).fit(X, y)
+    vocabulary = model[0].vocabulary_
+    words = sorted(vocabulary, key=vocabulary.get)  # id order: ids 2, 3, ...
+    return words, model[-1].embedding_[N_RESERVED : N_RESERVED + len(words)]
+
+
+def more_data_pipelines():
+    """The RNN and the TF-IDF baseline fitted with the other films' snippets added."""
+    return {
+        "first try + other films": make_pipeline(
+            TextSequencer(min_frequency=2), first_try()
+        ),
+        "TF-IDF + LR + other films": with_c(
+            make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression())
+        ),
+    }
+
+
 def mean_rows(sequencer, table, seen, X):
     """The mean over each snippet's steps of the embedding rows a fitted pipeline reads:
     ``table`` rows of the ids of ``sequencer``, ids not ``seen`` read as an RNN fitted
@@ -128,12 +164,16 @@ def with_c(pipeline):
     return GridSearchCV(pipeline, C_GRID, cv=3)
 
 
-def run_fold(name, pipe, X, y, train, test):
-    """Fit ``pipe`` on a fold; return accuracy, seconds, and the fitted pipeline."""
+def run_fold(name, pipe, X, y, train, test, extra=None):
+    """Fit ``pipe`` on a fold (plus the ``(texts, labels)`` of ``extra``, when given);
+    return accuracy, seconds, and the fitted pipeline."""
     start = time.perf_counter()
+    X_train, y_train = [X[i] for i in train], y[train]
+    if extra is not None:
+        X_train, y_train = X_train + list(extra[0]), np.concatenate([y_train, extra[1]])
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitted = clone(pipe).fit([X[i] for i in train], y[train])
+        fitted = clone(pipe).fit(X_train, y_train)
         score = fitted.score([X[i] for i in test], y[test])
     return name, score, time.perf_counter() - start, fitted
 
@@ -159,14 +199,32 @@ def main():
     # the lexicons add 6 columns: 58 SVD columns keep the rows EMBEDDING wide
     wv_lexicons = load_word_vectors(n_components=EMBEDDING - 6, lexicons=True)
     pipes = rnn_pipelines(wv, wv_lexicons)
+    pipes["transfer start, frozen"] = pipes["transfer start, fine-tuned"] = None
+    more = more_data_pipelines()
+    pipes.update(more)
     if args.rows:
         pipes = {n: p for n, p in pipes.items() if any(r in n for r in args.rows)}
+    if "transfer start, frozen" in pipes or "transfer start, fine-tuned" in pipes:
+        start = time.perf_counter()
+        words, rows = transfer_start()
+        print(f"transfer start: {len(words)} words learnt from the other films' "
+              f"snippets in {time.perf_counter() - start:.0f} s\n")
+        for name, frozen in [("frozen", True), ("fine-tuned", False)]:
+            if f"transfer start, {name}" in pipes:
+                pipes[f"transfer start, {name}"] = make_pipeline(
+                    TextSequencer(vocabulary=words),
+                    first_try(embedding_init=rows, freeze_embedding=frozen),
+                )
+    extra = None
+    if any(name in more for name in pipes):
+        extra = load_rotten_tomatoes(subset="other_films", return_X_y=True)
     pipes["TF-IDF + LR"] = with_c(
         make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression())
     )
     jobs = [(name, pipe, k) for k in range(len(folds)) for name, pipe in pipes.items()]
     results = Parallel(n_jobs=args.n_jobs, verbose=0)(
-        delayed(run_fold)(name, pipe, X, y, *folds[k]) for name, pipe, k in jobs
+        delayed(run_fold)(name, pipe, X, y, *folds[k], extra if name in more else None)
+        for name, pipe, k in jobs
     )
     scores, seconds, fitted = {}, {}, {}
     for (name, _, k), (_, score, secs, model) in zip(jobs, results, strict=True):
@@ -179,9 +237,16 @@ def main():
     table = np.vstack([np.zeros((2, EMBEDDING)), wv.vectors])
     pretrained = mean_rows(vocab, table, np.ones(len(table), dtype=bool), X)
     same = f"LR on mean of the pieces RNN's rows {SUBWORDS}"
+    transferred = "LR on mean of the transfer start's fine-tuned rows"
     for k, (train, test) in enumerate(folds):
+        if ("transfer start, fine-tuned", k) in fitted:
+            model = fitted["transfer start, fine-tuned", k]
+            learnt = mean_rows(model[0], model[-1].embedding_, model[-1]._token_seen, X)
+            score, secs = same_information(learnt, y, train, test)
+            scores.setdefault(transferred, []).append(score)
+            seconds.setdefault(transferred, []).append(secs)
         if (f"pieces {SUBWORDS}", k) not in fitted:  # not run (--rows)
-            break
+            continue
         score, secs = same_information(pretrained, y, train, test)
         scores.setdefault("LR on mean of pretrained rows", []).append(score)
         seconds.setdefault("LR on mean of pretrained rows", []).append(secs)

@@ -6,9 +6,8 @@ Run from the repository root::
 
 The same 5 stratified folds and the same first-try pipeline as ``bench_text.py``
 (``TextSequencer(min_frequency=2) -> RNNClassifier(embedding_dim=64)``, a bidirectional
-GRU of 64 units with ``pooling="last"``), each row changing one estimator parameter
-(the last row three): the pooling over the steps (``"attention"``: a softmax over the
-steps of a learnt score), dropout on the embedded inputs (``input_dropout``, one mask
+GRU of 64 units with ``pooling="last"``), each row changing one estimator parameter:
+the pooling over the steps, dropout on the embedded inputs (``input_dropout``, one mask
 per snippet over the 64 embedding columns), on the recurrent state
 (``recurrent_dropout``) and of whole tokens (``token_dropout``, each step's embedding
 zeroed with that probability).
@@ -22,6 +21,12 @@ Two measurements per row, in one run:
 
 No default was changed from these numbers; an option is kept when the inner CV shows a
 gain larger than its spread over the 15 inner fits' paired differences.
+
+``benchmarks/results/text_knobs.txt`` was printed at commit fb2837d, which also had a
+``pooling="attention"`` readout (a softmax over the steps of a learnt score) and a
+row combining it with input and token dropout; attention was removed after that run
+(-0.2 points inside, -0.8 on the test folds, and -1.8 on three UCR sets), the other
+rows are the ones this script runs.
 """
 
 import argparse
@@ -42,14 +47,10 @@ KNOBS = {
     BASE: {},
     "pooling='mean'": {"pooling": "mean"},
     "pooling='max'": {"pooling": "max"},
-    "pooling='attention'": {"pooling": "attention"},
     "input_dropout=0.25": {"input_dropout": 0.25},
     "recurrent_dropout=0.25": {"recurrent_dropout": 0.25},
     "token_dropout=0.1": {"token_dropout": 0.1},
     "token_dropout=0.25": {"token_dropout": 0.25},
-    "attention, input and token dropout 0.25": {
-        "pooling": "attention", "input_dropout": 0.25, "token_dropout": 0.25,
-    },
 }
 
 

@@ -163,7 +163,6 @@ def _widened(params):
         None if params.embedding is None else params.embedding.astype(np.float64),
         [{k: v.astype(np.float64) for k, v in p.items()} for p in params.recurrent],
         params.coef.astype(np.float64), params.intercept.astype(np.float64),
-        None if params.attention is None else params.attention.astype(np.float64),
     )
 
 

@@ -455,15 +455,11 @@ class BaseRNN(*MIXINS, BaseEstimator):
         self.recurrent_coefs_ = params.recurrent
         self.output_coef_ = params.coef
         self.output_intercept_ = params.intercept
-        if params.attention is None:
-            self.__dict__.pop("attention_coef_", None)
-        else:
-            self.attention_coef_ = params.attention
 
     def _params(self):
         return net.Params(
             getattr(self, "embedding_", None), self.recurrent_coefs_, self.output_coef_,
-            self.output_intercept_, getattr(self, "attention_coef_", None),
+            self.output_intercept_,
         )
 
     # ------------------------------------------------------------------ prediction

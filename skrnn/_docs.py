@@ -77,18 +77,15 @@ PARAMETERS_DOC = """    cell_type : {"gru", "lstm", "elman", "esn"}, default="gr
     bidirectional : bool, default=False
         Add a layer reading each sequence backwards beside every layer; their outputs
         are concatenated.
-    pooling : {"last", "mean", "max", "attention"}, default="last"
+    pooling : {"last", "mean", "max"}, default="last"
         What the output layer of a many-to-one model (one output per sequence) reads
         from the top layer: "last" its state after the sequence's last real step
         (bidirectional: with the backward direction's state after reading back to the
         first step); "mean" the average of its outputs over the sequence's real steps;
         "max" their per-feature maximum over those steps (bidirectional: of the
-        concatenated outputs); "attention" their average weighted by a softmax over
-        the steps of a learnt score per output (``attention_coef_ @ o_t``, Yang et
-        al., 2016, without their extra layer), which starts as "mean". "mean", "max"
-        and "attention" give every step a direct path to the output layer rather than
-        one through all later steps; they cannot be combined with a ``bptt_steps``
-        shorter than the longest sequence.
+        concatenated outputs). "mean" and "max" give every step a direct path to the
+        output layer rather than one through all later steps; they cannot be combined
+        with a ``bptt_steps`` shorter than the longest sequence.
         Ignored by ``SeqToSeqRNN`` and by "esn".
     dropout : float in [0, 1), default=0.0
         Dropout rate on the input of every recurrent layer above the first and on the
@@ -245,9 +242,6 @@ ATTRIBUTES_DOC = """    n_features_in_ : int
         (for "esn", 2 * H: the last state then the mean state).
     output_intercept_ : ndarray of shape (`n_outputs_`,)
         Output layer bias.
-    attention_coef_ : ndarray of shape (H_out,)
-        The score vector of ``pooling="attention"`` (absent otherwise): step ``t``
-        weighs ``exp(attention_coef_ @ o_t)``, normalised over the sequence's steps.
     embedding_ : ndarray of shape (n_tokens, embedding_dim)
         The learnt embedding table, when ``embedding_dim`` is set: row ``i`` is the
         vector of token id ``i`` (row 0, padding, is zero).

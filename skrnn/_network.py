@@ -54,7 +54,6 @@ class Params(NamedTuple):
     recurrent: list
     coef: np.ndarray  # (n_features_out, n_outputs)
     intercept: np.ndarray  # (n_outputs,)
-    attention: np.ndarray | None = None  # (n_features_out,) of pooling="attention"
 
     def layers(self, spec):
         """``recurrent`` nested as ``[layer][direction]``."""
@@ -79,8 +78,6 @@ def layout(spec):
                 (("recurrent", k, "bias_hh"), (G * H,), False),
             ]
         size_in = H * spec.n_directions
-    if POOLINGS[spec.pooling].has_params:
-        entries.append((("attention",), (size_in,), True))
     entries += [
         (("coef",), (size_in, spec.n_outputs), True),
         (("intercept",), (spec.n_outputs,), False),
@@ -108,9 +105,7 @@ def unpack(flat, spec):
             recurrent[path[1]][path[2]] = view
         else:
             out[path[0]] = view
-    return Params(
-        embedding, recurrent, out["coef"], out["intercept"], out.get("attention")
-    )
+    return Params(embedding, recurrent, out["coef"], out["intercept"])
 
 
 def pack(params, spec, dtype):
@@ -124,8 +119,6 @@ def pack(params, spec, dtype):
             dst[key][...] = src[key]
     views.coef[...] = params.coef
     views.intercept[...] = params.intercept
-    if views.attention is not None:
-        views.attention[...] = params.attention
     return flat
 
 
@@ -164,8 +157,6 @@ def init_params(spec, rng, dtype):
     bound = np.sqrt(6.0 / (size_in + spec.n_outputs))
     views.coef[...] = rng.uniform(-bound, bound, size=views.coef.shape)
     views.intercept[...] = 0.0
-    if views.attention is not None:
-        views.attention[...] = 0.0  # every step weighs alike at first
     return flat
 
 
@@ -205,7 +196,7 @@ def forward(params, spec, batch):
         spec.cell_type, params.layers(spec), embed(params, batch.X), batch.plan,
         activation=spec.activation,
     )
-    features, _ = POOLINGS[spec.pooling].forward(cache, batch.plan, params)
+    features, _ = POOLINGS[spec.pooling].forward(cache, batch.plan)
     return output_layer(params, features)
 
 
@@ -301,8 +292,6 @@ def backprop_windows(
             carried = rec.carried_states(cache, win)
         window_grads.coef[...] = 0.0  # the head adds to them
         window_grads.intercept[...] = 0.0
-        if window_grads.attention is not None:
-            window_grads.attention[...] = 0.0
         result = head(cache, win, window_grads)
         if result is None:
             continue
@@ -352,7 +341,7 @@ def loss_grad(
         ending = win.ending
         if ending.start == ending.stop:
             return None
-        features, memo = pool.forward(cache, win.plan, params)
+        features, memo = pool.forward(cache, win.plan)
         value, d_features = output_layer_grad(
             params, window_grads, features[ending], Y[ending],
             None if sample_weight is None else sample_weight[ending], loss,
@@ -360,7 +349,7 @@ def loss_grad(
         )
         d_pooled = np.zeros((len(win.plan.lengths), spec.n_features_out), d_features.dtype)
         d_pooled[ending] = d_features
-        return value, pool.backward(d_pooled, memo, win.plan, window_grads)
+        return value, pool.backward(d_pooled, memo, win.plan)
 
     total, dX = backprop_windows(
         params, grads, grad_flat, spec, batch, head, dropout=dropout, rng=rng,

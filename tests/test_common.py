@@ -33,7 +33,6 @@ def _instances():
             Est(batch_size=16, **FAST),
             # the pooled readouts: one of each, split between the two estimators
             Est(pooling="mean" if Est is RNNClassifier else "max", **FAST),
-            Est(pooling="attention", **FAST),
             # the training noise: variational dropout on the classifier; on the
             # regressor input noise alone, since the regression check asks R^2 > 0.5
             # on the training data and recurrent dropout 0.2 leaves 0.31 of its 0.89

