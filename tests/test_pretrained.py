@@ -136,3 +136,26 @@ def test_clone_keeps_the_array_and_warm_start_keeps_the_table():
 def test_bad_pretrained_settings(params, match):
     with pytest.raises(ValueError, match=match):
         RNNClassifier(hidden_layer_sizes=3, max_iter=1, **params).fit([[2, 3]], [1])
+
+
+def test_a_fitted_pipeline_is_a_donor_of_its_rows():
+    """The recipe of the user guide: a fitted text pipeline's vocabulary (in id order)
+    and ``embedding_`` rows start another pipeline, on other documents, where every
+    shared word reads the donor's row."""
+    donor = make_pipeline(
+        TextSequencer(), RNNClassifier(embedding_dim=4, hidden_layer_sizes=3,
+                                       max_iter=3, random_state=1),
+    ).fit(DOCS, LABELS)
+    vocabulary = donor[0].vocabulary_
+    words = sorted(vocabulary, key=vocabulary.get)  # ids 2, 3, ...: id order
+    assert [vocabulary[w] for w in words] == list(range(2, 2 + len(words)))
+    rows = donor[-1].embedding_[2 : 2 + len(words)]
+    model = make_pipeline(
+        TextSequencer(vocabulary=words),
+        RNNClassifier(**{**FAST, "embedding_init": rows, "freeze_embedding": True}),
+    ).fit(["a great plot", "an awful film", "good", "bad fun"], [1, 0, 1, 0])
+    for word in ["great", "awful", "film", "plot", "fun"]:
+        np.testing.assert_array_equal(
+            model[-1].embedding_[model[0].vocabulary_[word]],
+            donor[-1].embedding_[vocabulary[word]],
+        )
