@@ -83,31 +83,21 @@ def test_gradient_with_fixed_masks_embedding(cell_type):
     assert relative_error(grad, numeric) <= 1e-6
 
 
-@pytest.mark.parametrize("cell_type", CELL_TYPES)
-@pytest.mark.parametrize("objective", ["aligned", "encoder_decoder"])
-def test_gradient_with_token_dropout_of_bags(cell_type, objective):
-    """Bags of ids (subword pieces) with token dropout, in the many-to-one loss and
-    in the encoder of the sequence objectives: the dropped steps' rows get no
-    gradient from them, the others the scaled one."""
-    rng = np.random.RandomState(5)
-    bags = [rng.randint(0, 7, size=(n, 3)) for n in (4, 2, 5)]
-    for b in bags:
-        b[:, 0] = rng.randint(1, 7, size=len(b))  # no empty bag
-    seqs = check_token_list(bags, "X", "test")
-    stack = net.NetSpec(cell_type, 3, (3,), False, 2, n_tokens=7)
+def _check_sequence_objective(rng, seqs, stack, objective, target_lengths, noise):
+    """Finite-difference check of an aligned or encoder–decoder loss with ``noise``
+    (its masks redrawn identically at every call) on the sequences ``seqs``."""
     if objective == "aligned":
-        spec, loss_grad, target_lengths = stack, s2s.aligned_loss_grad, [4, 2, 5]
+        spec, loss_grad = stack, s2s.aligned_loss_grad
     else:
         spec = s2s.encoder_decoder_spec(stack._replace(n_outputs=0), 2)
-        loss_grad, target_lengths = s2s.encoder_decoder_loss_grad, [2, 3, 1]
+        loss_grad = s2s.encoder_decoder_loss_grad
     arch = ARCHITECTURES[type(spec)]
     flat = arch.init_params(spec, rng, np.float64)
     flat += 0.1 * rng.normal(size=flat.shape)
-    batch = net.make_batch(seqs, np.arange(3))
+    batch = net.make_batch(seqs, np.arange(seqs.n_samples))
     targets = s2s.TargetSequences(
         rng.normal(size=(sum(target_lengths), 2)), target_lengths
     )[batch.order]
-    noise = rec.TrainingNoise(token_dropout=0.4)
 
     def loss(grad=None):
         grad = np.empty_like(flat) if grad is None else grad
@@ -122,6 +112,24 @@ def test_gradient_with_token_dropout_of_bags(cell_type, objective):
     assert relative_error(grad, numerical_gradient(loss, flat)) <= 1e-6
 
 
+@pytest.mark.parametrize("cell_type", CELL_TYPES)
+@pytest.mark.parametrize("objective", ["aligned", "encoder_decoder"])
+def test_gradient_with_token_dropout_of_bags(cell_type, objective):
+    """Bags of ids (subword pieces) with token dropout, in the aligned objective and
+    in the encoder of an encoder–decoder: the dropped steps' rows get no gradient
+    from them, the others the scaled one."""
+    rng = np.random.RandomState(5)
+    bags = [rng.randint(0, 7, size=(n, 3)) for n in (4, 2, 5)]
+    for b in bags:
+        b[:, 0] = rng.randint(1, 7, size=len(b))  # no empty bag
+    seqs = check_token_list(bags, "X", "test")
+    stack = net.NetSpec(cell_type, 3, (3,), False, 2, n_tokens=7)
+    target_lengths = [4, 2, 5] if objective == "aligned" else [2, 3, 1]
+    _check_sequence_objective(
+        rng, seqs, stack, objective, target_lengths, rec.TrainingNoise(token_dropout=0.4)
+    )
+
+
 @pytest.mark.parametrize("objective", ["aligned", "encoder_decoder"])
 @pytest.mark.parametrize("cell_type", CELL_TYPES)
 def test_gradient_with_fixed_masks_seq2seq(objective, cell_type):
@@ -130,30 +138,8 @@ def test_gradient_with_fixed_masks_seq2seq(objective, cell_type):
     rng = np.random.RandomState(4)
     seqs = check_sequence_list([rng.normal(size=(n, 2)) for n in (4, 2, 5)])
     stack = net.NetSpec(cell_type, 2, (3, 2), False, 2)
-    if objective == "aligned":
-        spec, loss_grad, target_lengths = stack, s2s.aligned_loss_grad, [3, 2, 4]
-    else:
-        spec = s2s.encoder_decoder_spec(stack._replace(n_outputs=0), 2)
-        loss_grad, target_lengths = s2s.encoder_decoder_loss_grad, [2, 3, 1]
-    arch = ARCHITECTURES[type(spec)]
-    flat = arch.init_params(spec, rng, np.float64)
-    flat += 0.1 * rng.normal(size=flat.shape)
-    batch = net.make_batch(seqs, np.arange(3))
-    targets = s2s.TargetSequences(
-        rng.normal(size=(sum(target_lengths), 2)), target_lengths
-    )[batch.order]
-
-    def loss(grad=None):
-        grad = np.empty_like(flat) if grad is None else grad
-        return loss_grad(
-            arch.unpack(flat, spec), arch.unpack(grad, spec), spec, batch, targets, None,
-            "squared_error", flat=flat, grad_flat=grad, noise=NOISE,
-            rng=np.random.RandomState(0),
-        )
-
-    grad = np.empty_like(flat)
-    loss(grad)
-    assert relative_error(grad, numerical_gradient(loss, flat)) <= 1e-6
+    target_lengths = [3, 2, 4] if objective == "aligned" else [2, 3, 1]
+    _check_sequence_objective(rng, seqs, stack, objective, target_lengths, NOISE)
 
 
 # --------------------------------------------------------------------------- the masks
